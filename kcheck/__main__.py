@@ -1,0 +1,5 @@
+"""Allow ``python -m kcheck``."""
+
+from kcheck.cli import main
+
+main()
