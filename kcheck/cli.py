@@ -1,0 +1,161 @@
+"""The ``kcheck`` command: parse options, wire the stages, set the exit status.
+
+Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
+2 for usage errors and unreadable input (one ``kcheck: error:`` line).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from kcheck.errors import KcheckError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Check that a kdump set-up will capture a crash dump.",
+)
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+SystemConfig = Annotated[Optional[str], typer.Option(
+    "--system-config", metavar="PATH",
+    help="System kernel .config (.gz, /proc/config.gz or an image with CONFIG_IKCONFIG).")]
+CaptureConfig = Annotated[Optional[str], typer.Option(
+    "--capture-config", metavar="PATH",
+    help="Capture kernel .config; omitted: the system kernel is also the capture kernel.")]
+CmdlineText = Annotated[Optional[str], typer.Option(
+    "--cmdline", metavar="TEXT", help="The system kernel's boot command line.")]
+CmdlineFile = Annotated[Optional[str], typer.Option(
+    "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")]
+KexecText = Annotated[Optional[str], typer.Option(
+    "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')]
+Memory = Annotated[Optional[str], typer.Option(
+    "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")]
+Version = Annotated[Optional[str], typer.Option(
+    "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")]
+Arch = Annotated[Optional[str], typer.Option(
+    "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")]
+Rules = Annotated[Optional[list[str]], typer.Option(
+    "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")]
+
+
+@app.command()
+def check(
+    system_config: SystemConfig = None,
+    capture_config: CaptureConfig = None,
+    cmdline: CmdlineText = None,
+    cmdline_file: CmdlineFile = None,
+    kexec: KexecText = None,
+    memory: Memory = None,
+    kernel_version: Version = None,
+    arch: Arch = None,
+    rules: Rules = None,
+    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest severity that makes the exit status 1.")] = FailOn.error,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")] = False,
+) -> None:
+    """Check configs, boot command line and kexec command against the kdump rules."""
+    from kcheck.pipeline import CheckRequest, run_check
+
+    if not any((system_config, capture_config, cmdline, cmdline_file, kexec)):
+        raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
+    request = CheckRequest(
+        system_config=system_config, capture_config=capture_config, cmdline=cmdline,
+        cmdline_file=cmdline_file, kexec=kexec, memory=memory, kernel_version=kernel_version,
+        arch=arch, rule_files=tuple(rules or ()))
+    report = run_check(request)
+    _emit(report, output_format.value, output, verbose,
+          inputs=(system_config, capture_config, cmdline_file, *(rules or ())))
+    raise typer.Exit(_exit_status(report, fail_on))
+
+
+def _emit(report: object, fmt: str, output: str | None, verbose: bool,
+          inputs: tuple[str | None, ...]) -> None:
+    from kcheck.output import refuse_inputs, write_atomic
+    from kcheck.reporters import renderer
+
+    if output:
+        refuse_inputs(output, inputs)
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    text = renderer(fmt)(report, color=color, verbose=verbose)
+    if output:
+        write_atomic(output, text, inputs=inputs)
+    else:
+        sys.stdout.write(text)
+
+
+def _exit_status(report: object, fail_on: FailOn) -> int:
+    from kcheck.model import Report, Severity
+
+    assert isinstance(report, Report)
+    if fail_on is FailOn.never:
+        return 0
+    worst = report.worst()
+    return 1 if worst is not None and worst >= Severity.parse(fail_on.value) else 0
+
+
+@app.command("rules")
+def list_rules(
+    rules: Rules = None,
+    output_format: Annotated[Format, typer.Option("--format", help="List format.")] = Format.text,
+) -> None:
+    """List the rules: id, severity, where they apply, title."""
+    from kcheck.docs import rule_list
+
+    sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
+
+
+@app.command()
+def explain(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id (KC001) or name.")],
+    rules: Rules = None,
+) -> None:
+    """Print one rule's page: what it checks, why, an example, the fix, the source."""
+    from kcheck.docs import rule_page
+
+    sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and turn every user-facing error into one line."""
+    from typer.exceptions import TyperException
+
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(args=argv, prog_name="kcheck", standalone_mode=False)
+    except KcheckError as exc:
+        status = _error(str(exc))
+    except typer.Exit as exc:
+        status = exc.exit_code
+    except TyperException as exc:  # usage errors: bad option, bad value
+        status = _error(exc.format_message())
+    except (typer.Abort, KeyboardInterrupt):
+        status = _error("interrupted")
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _error(message: str) -> int:
+    sys.stdout.flush()
+    sys.stderr.write(f"kcheck: error: {message}\n")
+    return 2

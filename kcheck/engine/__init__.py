@@ -1,0 +1,1 @@
+"""Rules as data: loading rule files and evaluating them over facts."""

@@ -1,0 +1,151 @@
+"""Evaluate rules over a set-up: applicability, the check, the finding.
+
+The engine returns data and never prints.  For each rule it answers one of:
+PASS, FAIL (with a :class:`Finding`), or SKIP with the reason (outside the
+rule's versions or architectures, an input not given, a value unknown).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from kcheck import arch as arches
+from kcheck.engine.predicates import Unknown
+from kcheck.engine.rule import Rule
+from kcheck.facts import Kernel, MissingInput, Setup
+from kcheck.model import Finding, Fix, Location, RuleResult, Status
+from kcheck.units import format_hex, format_size
+
+_FIELD_RE = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}")
+
+
+def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
+    return [evaluate_rule(rule, setup) for rule in rules]
+
+
+def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
+    scope: Kernel = getattr(setup, rule.scope)
+    reason = _not_applicable(rule, scope)
+    if reason:
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, reason)
+    try:
+        if rule.when is not None and not rule.when.test(setup):
+            return RuleResult(rule.id, rule.kernel, Status.SKIP, "does not apply to this set-up")
+        if rule.check.test(setup):
+            return RuleResult(rule.id, rule.kernel, Status.PASS)
+        finding = _finding(rule, setup)
+    except MissingInput as missing:
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"needs {missing.args[0]}")
+    except Unknown as unknown:
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"cannot decide: {unknown}")
+    return RuleResult(rule.id, rule.kernel, Status.FAIL, finding=finding)
+
+
+def _not_applicable(rule: Rule, scope: Kernel) -> str:
+    if not rule.versions.unbounded:
+        if scope.version is None:
+            return f"{rule.scope} kernel version unknown (rule applies to {rule.versions.text})"
+        if not rule.versions.contains(scope.version):
+            return f"{rule.scope} kernel {scope.version} is outside {rule.versions.text}"
+    if rule.arch:
+        if scope.arch is None:
+            return f"{rule.scope} kernel architecture unknown (rule applies to {', '.join(rule.arch)})"
+        if not arches.matches(scope.arch, rule.arch):
+            return f"{rule.scope} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}"
+    return ""
+
+
+def _finding(rule: Rule, setup: Setup) -> Finding:
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        severity=rule.severity,
+        kernel=rule.kernel,
+        title=rule.title,
+        message=render(rule.message, rule, setup),
+        symbols=rule.symbols,
+        fix=_fix(rule, setup),
+        reference=rule.source,
+        location=_location(rule, setup),
+    )
+
+
+def render(template: str, rule: Rule, setup: Setup) -> str:
+    """Fill ``{path}``/``{path|hex}``/``{path|size}`` fields with the set-up's values.
+
+    ``config.X`` is relative to the rule's kernel.  Values that are absent
+    read as ``not set``; nothing in a template is ever evaluated as code.
+    """
+    def field(match: re.Match[str]) -> str:
+        path, style = match.group(1), match.group(2)
+        if path.startswith("config."):
+            path = f"{_config_kernel(rule)}.{path}"
+        try:
+            value = setup.lookup(path)
+        except (MissingInput, KeyError):
+            value = None
+        return _show(value, style)
+
+    return _FIELD_RE.sub(field, template)
+
+
+def _show(value: Any, style: str | None) -> str:
+    if value is None:
+        return "not set"
+    if value is True:
+        return "present"
+    if value is False:
+        return "absent"
+    if style and not isinstance(value, bool):
+        try:
+            number = value if isinstance(value, int) else int(str(value), 0)
+        except ValueError:
+            return str(value)
+        return format_hex(number) if style == "hex" else format_size(number)
+    if value == "n":
+        return "n (not set)"
+    return str(value)
+
+
+def _config_kernel(rule: Rule) -> str:
+    return rule.fix.get("kernel", rule.kernel if rule.kernel in ("system", "capture") else "system")
+
+
+def _fix(rule: Rule, setup: Setup) -> Fix:
+    spec = rule.fix
+    config = tuple((symbol, render(str(value), rule, setup))
+                   for symbol, value in spec.get("config", {}).items())
+
+    def rendered(key: str) -> tuple[str, ...]:
+        return tuple(render(item, rule, setup) for item in spec.get(key, ()))
+
+    return Fix(
+        config_kernel=_config_kernel(rule) if config else None,
+        config=config,
+        cmdline_add=rendered("cmdline_add"),
+        cmdline_remove=rendered("cmdline_remove"),
+        kexec_add=rendered("kexec_add"),
+        kexec_remove=rendered("kexec_remove"),
+        append_add=rendered("append_add"),
+        append_remove=rendered("append_remove"),
+        text=render(spec.get("text", ""), rule, setup),
+    )
+
+
+def _location(rule: Rule, setup: Setup) -> Location | None:
+    """The config line of the first symbol the check reads, else the input itself."""
+    kernel = _config_kernel(rule)
+    config = getattr(setup, kernel).config
+    if rule.kernel in ("system", "capture") and config is not None:
+        for symbol in rule.check.symbols():
+            line = config.lines.get(symbol)
+            if line is not None:
+                return Location(config.path, line)
+        return Location(config.path)
+    if rule.kernel == "boot" and setup.cmdline_source:
+        return Location(setup.cmdline_source, 1)
+    if rule.kernel == "kexec":
+        return Location("--kexec")
+    return None

@@ -1,0 +1,131 @@
+"""Load rule files (TOML) into :class:`Rule` values.
+
+Bundled rules are validated against ``schemas/rule.schema.json`` by the test
+suite, so loading them at run time only compiles them (jsonschema costs more
+start-up time than the whole check).  Rule files a user adds with ``--rules``
+are validated here, because nobody else has checked them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kcheck import arch as arches
+from kcheck.engine.predicates import compile_predicate
+from kcheck.engine.rule import Rule
+from kcheck.errors import RuleError
+from kcheck.model import KERNELS, Severity
+from kcheck.resources import data_path
+from kcheck.version import VersionRange
+
+RULE_FILE_LIMIT = 4 * 1024 * 1024
+
+
+def bundled_rule_files() -> list[Path]:
+    return sorted(data_path("rules").glob("*.toml"))
+
+
+def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]:
+    """The bundled rules plus user rule files/directories, ids unique."""
+    files = bundled_rule_files() if bundled else []
+    user_files: list[Path] = []
+    for name in extra:
+        path = Path(name)
+        found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        user_files.extend(found)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in files + user_files:
+        document = read_rule_file(path)
+        if path in user_files:
+            validate_rule_document(document, str(path))
+        for rule in compile_rule_document(document, str(path)):
+            if rule.id in seen:
+                raise RuleError(str(path), f"rule id {rule.id} is already defined in {seen[rule.id]}")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    return rules
+
+
+def read_rule_file(path: Path) -> dict[str, Any]:
+    from kcheck.inputs.files import decode_text, read_bounded
+
+    data = read_bounded(str(path), RULE_FILE_LIMIT, what="rule file")
+    text = decode_text(str(path), data, what="rule file")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(str(path), f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RuleError(str(path), "nested too deeply") from None
+
+
+def validate_rule_document(document: dict[str, Any], source: str) -> None:
+    """Check a rule document against the rule schema; name the field that is wrong."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads(data_path("schemas").joinpath("rule.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = _json_path(error.absolute_path) or "(top level)"
+        raise RuleError(source, f"{where}: {error.message}")
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:
+    tables = document.get("rule")
+    if not isinstance(tables, list) or not tables:
+        raise RuleError(source, "rule: expected one or more [[rule]] tables")
+    return [_compile(table, source, index) for index, table in enumerate(tables)]
+
+
+def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
+    where = f"rule[{index}]"
+    try:
+        rule_id = table["id"]
+        where = f"rule {rule_id}"
+        kernel = table["kernel"]
+        if kernel not in KERNELS:
+            raise ValueError(f"kernel: {kernel!r} is not one of {', '.join(KERNELS)}")
+        applies = table.get("applies", {})
+        scope = applies.get("kernel", kernel if kernel in ("system", "capture") else "system")
+        arch = tuple(applies.get("arch", ()))
+        for name in arch:
+            if not arches.known_selector(name):
+                raise ValueError(f"applies.arch: unknown architecture {name!r}")
+        when = table.get("when")
+        return Rule(
+            id=rule_id,
+            name=table["name"],
+            title=table["title"],
+            severity=Severity.parse(table["severity"]),
+            kernel=kernel,
+            scope=scope,
+            why=table["why"].strip(),
+            source=table["source"],
+            versions=VersionRange.parse(applies.get("versions", "")),
+            arch=arch,
+            check=compile_predicate(table["check"], kernel, "check"),
+            when=compile_predicate(when, kernel, "when") if when is not None else None,
+            message=table["message"],
+            fix=table.get("fix", {}),
+            example=table.get("example", {}),
+            file=source,
+        )
+    except KeyError as exc:
+        raise RuleError(source, f"{where}: missing field {exc.args[0]!r}") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise RuleError(source, f"{where}: {exc}") from None

@@ -1,0 +1,219 @@
+"""The small predicate language of rule files, compiled from TOML tables.
+
+A rule's ``check`` and ``when`` are nested tables, never code::
+
+    check = { config = "PHYSICAL_START", default = "0x100000",
+              eq = { fact = "boot.crashkernel.offset" } }
+    check = { all = [ { config = "SMP", is = "n" }, { config = "X86_UP_APIC", is = "y" } ] }
+
+A *subject* (``config`` on the rule's kernel, or any ``fact`` path) is tested
+with *operators*; ``all``/``any``/``not`` combine tests.  When a test needs a
+value the set-up does not have (a number that is not set, an input that was
+not given) it raises :class:`Unknown`, and the engine reports the rule as
+skipped with that reason instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kcheck.units import parse_number
+
+OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
+             "power_of_two", "contains")
+NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
+
+
+class Unknown(Exception):
+    """The predicate cannot be decided: a value or an input is missing."""
+
+
+class Facts(Protocol):
+    def lookup(self, path: str) -> Any: ...
+
+
+class Predicate(Protocol):
+    def test(self, facts: Facts) -> bool: ...
+    def symbols(self) -> list[str]: ...
+    def paths(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Predicate, ...]
+
+    def test(self, facts: Facts) -> bool:
+        return all(part.test(facts) for part in self.parts)
+
+    def symbols(self) -> list[str]:
+        return [s for part in self.parts for s in part.symbols()]
+
+    def paths(self) -> list[str]:
+        return [p for part in self.parts for p in part.paths()]
+
+
+@dataclass(frozen=True)
+class AnyOf(AllOf):
+    def test(self, facts: Facts) -> bool:
+        return any(part.test(facts) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Predicate
+
+    def test(self, facts: Facts) -> bool:
+        return not self.part.test(facts)
+
+    def symbols(self) -> list[str]:
+        return self.part.symbols()
+
+    def paths(self) -> list[str]:
+        return self.part.paths()
+
+
+@dataclass(frozen=True)
+class Test:
+    """``subject`` (a fact path) checked by every operator given."""
+
+    path: str
+    symbol: str | None
+    default: Any
+    ops: tuple[tuple[str, Any], ...]
+
+    def test(self, facts: Facts) -> bool:
+        value = facts.lookup(self.path)
+        if value is None and self.default is not None:
+            value = self.default
+        return all(_apply(op, value, operand, facts, self) for op, operand in self.ops)
+
+    def symbols(self) -> list[str]:
+        return [self.symbol] if self.symbol else []
+
+    def paths(self) -> list[str]:
+        return [self.path]
+
+
+def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
+    if op == "is":
+        wanted = operand if isinstance(operand, list) else [operand]
+        return any(_same(value, w, config=test.symbol is not None) for w in wanted)
+    if op == "present":
+        return _present(value, config=test.symbol is not None) == operand
+    if op == "contains":
+        return value is not None and operand in value
+    if op == "power_of_two":
+        number = _number(value, test)
+        return (number > 0 and number & (number - 1) == 0) == operand
+    left = _number(value, test)
+    right = _operand_number(operand, facts)
+    return _COMPARE[op](left, right)
+
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "multiple_of": lambda a, b: b > 0 and a % b == 0,
+}
+
+
+def _same(value: Any, wanted: Any, *, config: bool) -> bool:
+    if config and wanted == "n":
+        return value in (None, "n", "")
+    if isinstance(wanted, bool):
+        return value is wanted
+    if isinstance(wanted, int) and not isinstance(value, bool):
+        try:
+            return _as_int(value) == wanted
+        except ValueError:
+            return False
+    return value == wanted
+
+
+def _present(value: Any, *, config: bool) -> bool:
+    if config:
+        return value not in (None, "n", "")
+    return value is not None and value is not False
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, int):
+        return value
+    return parse_number(str(value))
+
+
+def _number(value: Any, test: Test) -> int:
+    name = f"CONFIG_{test.symbol}" if test.symbol else test.path
+    if value is None:
+        raise Unknown(f"{name} is not set")
+    try:
+        return _as_int(value)
+    except ValueError:
+        raise Unknown(f"{name} is {value!r}, not a number") from None
+
+
+def _operand_number(operand: Any, facts: Facts) -> int:
+    if isinstance(operand, dict):
+        path = operand["fact"]
+        value = facts.lookup(path)
+        if value is None:
+            raise Unknown(f"{path} is not known")
+        try:
+            return _as_int(value)
+        except ValueError:
+            raise Unknown(f"{path} is {value!r}, not a number") from None
+    return _as_int(operand)
+
+
+def compile_predicate(table: Any, kernel: str, where: str) -> Predicate:
+    """Turn a TOML table into a predicate; ``where`` names it in errors.
+
+    Raises ValueError with a message that names the offending part; the loader
+    adds the file and rule id.
+    """
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: expected a table, got {type(table).__name__}")
+    for combinator, cls in (("all", AllOf), ("any", AnyOf)):
+        if combinator in table:
+            parts = table[combinator]
+            if set(table) != {combinator} or not isinstance(parts, list) or not parts:
+                raise ValueError(f"{where}.{combinator}: expected a non-empty list and nothing beside it")
+            return cls(tuple(compile_predicate(p, kernel, f"{where}.{combinator}[{i}]")
+                             for i, p in enumerate(parts)))
+    if "not" in table:
+        if set(table) != {"not"}:
+            raise ValueError(f"{where}.not: nothing may stand beside 'not'")
+        return Not(compile_predicate(table["not"], kernel, f"{where}.not"))
+    return _compile_test(table, kernel, where)
+
+
+def _compile_test(table: dict[str, Any], kernel: str, where: str) -> Test:
+    symbol: str | None = None
+    if "config" in table:
+        symbol = table["config"]
+        of = table.get("of", kernel)
+        if of not in ("system", "capture"):
+            raise ValueError(f"{where}: 'config' needs of = \"system\" or \"capture\" in a {kernel} rule")
+        path = f"{of}.config.{symbol}"
+    elif "fact" in table:
+        path = table["fact"]
+    else:
+        raise ValueError(f"{where}: needs one of config, fact, all, any, not")
+    ops = tuple((op, table[op]) for op in OPERATORS if op in table)
+    extra = set(table) - set(OPERATORS) - {"config", "fact", "of", "default"}
+    if extra:
+        raise ValueError(f"{where}: unknown key {sorted(extra)[0]!r}")
+    if not ops:
+        raise ValueError(f"{where}: needs an operator ({', '.join(OPERATORS)})")
+    for op, operand in ops:
+        if op in NUMERIC and not isinstance(operand, dict):
+            _as_int(operand)  # validate literal numbers now, not at check time
+    return Test(path, symbol, table.get("default"), ops)

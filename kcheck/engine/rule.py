@@ -1,0 +1,52 @@
+"""A rule as loaded from a rule file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcheck.engine.predicates import Predicate
+from kcheck.model import Severity
+from kcheck.version import VersionRange
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check, with everything needed to run, explain and fix it.
+
+    ``kernel`` is what the finding concerns; ``scope`` is the kernel whose
+    version and architecture decide whether the rule applies at all.
+    """
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    kernel: str
+    scope: str
+    why: str
+    source: str
+    versions: VersionRange
+    arch: tuple[str, ...]
+    check: Predicate
+    when: Predicate | None
+    message: str
+    fix: dict[str, Any]
+    example: dict[str, str] = field(default_factory=dict)
+    file: str = ""
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The config symbols the check reads, with the CONFIG_ prefix, in order."""
+        seen: dict[str, None] = {}
+        for symbol in self.check.symbols():
+            seen.setdefault(f"CONFIG_{symbol}")
+        for symbol in self.fix.get("config", {}):
+            seen.setdefault(f"CONFIG_{symbol}")
+        return tuple(seen)
+
+    def applies_to(self) -> str:
+        """A human phrase for where the rule applies (for ``kcheck rules``)."""
+        parts = [self.versions.text.strip() or "all versions"]
+        parts.append(", ".join(self.arch) if self.arch else "all architectures")
+        return "; ".join(parts)

@@ -1,0 +1,176 @@
+"""Everything known about one kdump set-up, addressed by dotted paths.
+
+Rules never see readers or files; they ask for facts by path:
+
+``system.config.KEXEC``, ``capture.version``, ``capture.pae``,
+``boot.crashkernel.offset``, ``boot.param.irqpoll``, ``kexec.option.args-linux``,
+``kexec.append.param.root``, ``setup.same_kernel``, ``setup.memory`` ...
+
+A path into an input that was not given (no ``--kexec``, no ``--cmdline``)
+raises :class:`MissingInput`, so rules about it are skipped with a reason
+instead of failing.  A path to a value that is simply absent gives ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kcheck.inputs.cmdline import Cmdline, parse_cmdline
+from kcheck.inputs.kconfig import KernelConfig
+from kcheck.inputs.kexec import KexecCommand
+from kcheck.version import KernelVersion
+
+
+class MissingInput(Exception):
+    """A rule needs an input the user did not give; ``args[0]`` names the option."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One of the two kernels: its config and what we know of its version and arch."""
+
+    role: str
+    config: KernelConfig | None
+    version: KernelVersion | None
+    version_source: str | None
+    arch: str | None
+
+    def lookup(self, parts: list[str]) -> Any:
+        head = parts[0]
+        if head == "config":
+            if self.config is None:
+                raise MissingInput(f"--{self.role}-config")
+            return self.config.get(parts[1])
+        if head == "version":
+            return str(self.version) if self.version else None
+        if head == "arch":
+            return self.arch
+        if head == "pae":
+            return self.pae
+        raise KeyError(".".join(parts))
+
+    @property
+    def pae(self) -> bool | None:
+        """Whether an i386 kernel uses PAE (can address RAM above 4 GiB).
+
+        Until 2.6.2x X86_PAE was hidden and implied by HIGHMEM64G; later it is
+        visible and selected by HIGHMEM64G, so either symbol decides.
+        """
+        if self.config is None or self.arch != "i386":
+            return None
+        return self.config.enabled("X86_PAE") or self.config.enabled("HIGHMEM64G")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A whole kdump set-up: two kernels, the boot line, the kexec command, the machine."""
+
+    system: Kernel
+    capture: Kernel
+    same_kernel: bool
+    cmdline: Cmdline | None
+    cmdline_source: str | None
+    kexec: KexecCommand | None
+    memory: int | None
+
+    def lookup(self, path: str) -> Any:
+        parts = path.split(".")
+        head, rest = parts[0], parts[1:]
+        if head in ("system", "capture"):
+            return getattr(self, head).lookup(rest)
+        if head == "boot":
+            return self._boot(rest)
+        if head == "kexec":
+            return self._kexec(rest)
+        if head == "setup":
+            return {"same_kernel": self.same_kernel, "memory": self.memory}[rest[0]]
+        raise KeyError(path)
+
+    def _boot(self, parts: list[str]) -> Any:
+        if self.cmdline is None:
+            raise MissingInput("--cmdline")
+        if parts[0] == "param":
+            return _param(self.cmdline, parts[1])
+        if parts[0] == "crashkernel":
+            return self.crashkernel_facts.get(parts[1])
+        raise KeyError("boot." + ".".join(parts))
+
+    def _kexec(self, parts: list[str]) -> Any:
+        kexec = self.kexec
+        if kexec is None:
+            raise MissingInput("--kexec")
+        head = parts[0]
+        if head == "option":
+            return kexec.has(parts[1])
+        if head == "append":
+            if parts[1] == "text":
+                return self.capture_cmdline.text if self.capture_cmdline else None
+            if self.capture_cmdline is None:
+                return None
+            return _param(self.capture_cmdline, parts[2])
+        simple = {
+            "panic": kexec.panic,
+            "action": kexec.action,
+            "file_syscall": kexec.file_syscall,
+            "kernel_path": kexec.kernel_path,
+            "initrd": kexec.initrd,
+            "type": kexec.kexec_type,
+            "unknown": ", ".join(kexec.unknown) or None,
+        }
+        return simple[head]
+
+    @cached_property
+    def capture_cmdline(self) -> Cmdline | None:
+        """The command line the capture kernel boots with, as kexec-tools builds it.
+
+        ``--reuse-cmdline`` starts from the running kernel's line without
+        ``BOOT_IMAGE=`` and, for ``-p``, without ``crashkernel=``
+        (kexec-tools kexec.c: get_command_line / remove_parameter).
+        """
+        kexec = self.kexec
+        if kexec is None:
+            return None
+        pieces: list[str] = []
+        if kexec.has("reuse-cmdline") and self.cmdline is not None:
+            drop = {"BOOT_IMAGE"} | ({"crashkernel"} if kexec.panic else set())
+            pieces.extend(self.cmdline.text[p.start:p.end] for p in self.cmdline.params
+                          if p.name not in drop)
+        if kexec.append:
+            pieces.append(kexec.append)
+        if not pieces:
+            return None
+        return parse_cmdline(" ".join(pieces))
+
+    @cached_property
+    def crashkernel_facts(self) -> dict[str, Any]:
+        """What the system kernel will reserve, as plain values for rules."""
+        from kcheck.inputs.crashkernel import find_crashkernel, resolve_crashkernel
+
+        assert self.cmdline is not None
+        tokens = find_crashkernel(self.cmdline.text)
+        facts: dict[str, Any] = {"present": bool(tokens), "count": len(tokens)}
+        reservation = resolve_crashkernel(self.cmdline.text, version=self.system.version,
+                                          arch=self.system.arch, memory=self.memory)
+        if reservation is None:
+            return facts
+        reserves = reservation.size > 0
+        facts.update(
+            raw=reservation.used_token.raw if reservation.used_token else tokens[-1].raw,
+            size=reservation.size if reserves else None,
+            offset=reservation.offset if reserves else None,
+            end=(reservation.offset + reservation.size
+                 if reserves and reservation.offset is not None else None),
+            reserves=reserves,
+            problem="; ".join(reservation.problems) or None,
+        )
+        return facts
+
+
+def _param(cmdline: Cmdline, name: str) -> Any:
+    """A parameter's value, ``True`` for a bare one, ``None`` when absent."""
+    if not cmdline.has(name):
+        return None
+    value = cmdline.get(name)
+    return True if value is None else value

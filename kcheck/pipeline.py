@@ -1,0 +1,163 @@
+"""Wire readers, facts, rules and the report together for one set-up.
+
+The CLI parses options into :class:`CheckRequest`; this module reads the
+inputs, builds the :class:`~kcheck.facts.Setup`, evaluates the rules and
+returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcheck import __version__
+from kcheck import arch as arches
+from kcheck.engine.evaluate import evaluate
+from kcheck.engine.loader import load_rules
+from kcheck.errors import InputError
+from kcheck.facts import Kernel, Setup
+from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.inputs.files import decode_text, read_bounded
+from kcheck.inputs.kconfig import KernelConfig, read_config
+from kcheck.inputs.kexec import parse_kexec
+from kcheck.model import Report, Status
+from kcheck.units import parse_number
+from kcheck.version import KernelVersion
+
+CMDLINE_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything ``kcheck check`` was asked to look at (paths and texts, not yet read)."""
+
+    system_config: str | None = None
+    capture_config: str | None = None
+    cmdline: str | None = None
+    cmdline_file: str | None = None
+    kexec: str | None = None
+    memory: str | None = None
+    kernel_version: str | None = None
+    arch: str | None = None
+    rule_files: tuple[str, ...] = field(default=())
+
+
+def read_setup(request: CheckRequest) -> Setup:
+    """Read every input named in ``request`` into facts."""
+    version = _option_version(request.kernel_version)
+    arch = _option_arch(request.arch)
+    system_config = read_config(request.system_config) if request.system_config else None
+    capture_config = read_config(request.capture_config) if request.capture_config else None
+    system = _kernel("system", system_config, version, arch)
+    capture = _kernel("capture", capture_config, version, arch) if capture_config else \
+        Kernel("capture", system_config, system.version, system.version_source, system.arch)
+    cmdline_text, cmdline_source = _cmdline(request)
+    return Setup(
+        system=system,
+        capture=capture,
+        same_kernel=capture_config is None,
+        cmdline=parse_cmdline(cmdline_text) if cmdline_text is not None else None,
+        cmdline_source=cmdline_source,
+        kexec=parse_kexec(request.kexec) if request.kexec is not None else None,
+        memory=_memory(request.memory),
+    )
+
+
+def run_check(request: CheckRequest) -> Report:
+    rules = load_rules(request.rule_files)
+    setup = read_setup(request)
+    results = tuple(evaluate(rules, setup))
+    return Report(inputs=describe_inputs(setup, request), results=results,
+                  notes=tuple(_notes(setup, results)))
+
+
+def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | None,
+            arch: str | None) -> Kernel:
+    """Version and arch: the option wins, then the config's symbols and header."""
+    version_source = "--kernel-version" if version else None
+    if version is None and config is not None and config.header_version is not None:
+        version, version_source = config.header_version, "config header"
+    arch_found = arch
+    if arch_found is None and config is not None:
+        arch_found = arches.from_config(config.get, config.header_arch)
+    return Kernel(role, config, version, version_source, arch_found)
+
+
+def _option_version(text: str | None) -> KernelVersion | None:
+    if text is None:
+        return None
+    version = KernelVersion.parse(text)
+    if version is None:
+        raise InputError("--kernel-version", f"{text!r} is not a kernel version such as 2.6.13 or 6.1")
+    return version
+
+
+def _option_arch(text: str | None) -> str | None:
+    if text is None:
+        return None
+    name = arches.canonical(text)
+    if name is None:
+        raise InputError("--arch", f"unknown architecture {text!r} (one of {', '.join(arches.ARCHES)})")
+    return name
+
+
+def _cmdline(request: CheckRequest) -> tuple[str | None, str | None]:
+    if request.cmdline is not None and request.cmdline_file is not None:
+        raise InputError("--cmdline-file", "give either --cmdline or --cmdline-file, not both")
+    if request.cmdline_file is not None:
+        data = read_bounded(request.cmdline_file, CMDLINE_LIMIT, what="kernel command line")
+        return decode_text(request.cmdline_file, data, what="kernel command line").strip(), \
+            request.cmdline_file
+    return request.cmdline, None
+
+
+def _memory(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise InputError("--memory", f"{text!r} is not a size such as 4G or 2048M") from None
+    if value <= 0:
+        raise InputError("--memory", "must be more than zero")
+    return value
+
+
+def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
+    """The JSON report's ``inputs``: what was read and what was detected."""
+    def kernel(k: Kernel, path: str | None) -> dict[str, Any]:
+        return {
+            "config": path,
+            "version": str(k.version) if k.version else None,
+            "version_source": k.version_source,
+            "arch": k.arch,
+            "warnings": list(k.config.warnings) if k.config and path else [],
+        }
+
+    return {
+        "system": kernel(setup.system, request.system_config),
+        "capture": kernel(setup.capture, request.capture_config or request.system_config),
+        "same_kernel": setup.same_kernel,
+        "cmdline": setup.cmdline.text if setup.cmdline else None,
+        "kexec": setup.kexec.text if setup.kexec else None,
+        "memory": setup.memory,
+    }
+
+
+def _notes(setup: Setup, results: tuple[Any, ...]) -> list[str]:
+    notes: list[str] = []
+    for kernel in (setup.system, setup.capture):
+        if kernel.role == "capture" and setup.same_kernel:
+            continue
+        if kernel.config is not None and kernel.version is None:
+            skipped = sum(1 for r in results if r.status is Status.SKIP
+                          and "version unknown" in r.reason and r.reason.startswith(kernel.role))
+            notes.append(f"{kernel.role} kernel version unknown (no version in the config header; "
+                         f"give --kernel-version): {skipped} version-specific rules skipped")
+        if kernel.config is not None and kernel.arch is None:
+            notes.append(f"{kernel.role} kernel architecture unknown; give --arch")
+        if kernel.config is not None:
+            notes.extend(f"{kernel.config.path}: {w}" for w in kernel.config.warnings)
+    if setup.same_kernel and setup.system.config is not None:
+        notes.append("no --capture-config: the system kernel is also the capture kernel")
+    return notes

@@ -1,0 +1,48 @@
+"""The machine report, described by ``schemas/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kcheck import __version__
+from kcheck.model import Finding, Report
+from kcheck.reporters import summary
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    location = None
+    if finding.location is not None:
+        location = {"path": finding.location.path, "line": finding.location.line}
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "kernel": finding.kernel,
+        "title": finding.title,
+        "message": finding.message,
+        "symbols": list(finding.symbols),
+        "fix": finding.fix.as_dict(),
+        "reference": finding.reference,
+        "location": location,
+        "waived": finding.waived,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "inputs": report.inputs,
+        "findings": [finding_dict(f) for f in report.findings],
+        "results": [{"rule": r.rule, "kernel": r.kernel, "status": r.status.value,
+                     "reason": r.reason or None} for r in report.results],
+        "notes": list(report.notes),
+        "memory_map": report.memory_map,
+        "summary": summary(report),
+    }
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+    return json.dumps(report_dict(report), indent=2) + "\n"

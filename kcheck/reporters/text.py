@@ -1,0 +1,81 @@
+"""The human report: findings grouped by kernel, each with its fix."""
+
+from __future__ import annotations
+
+from kcheck.model import Finding, Report, Severity
+from kcheck.reporters import summary
+
+GROUPS = (
+    ("system", "System kernel"),
+    ("capture", "Capture kernel"),
+    ("boot", "Boot command line"),
+    ("kexec", "kexec command"),
+    ("host", "Host"),
+)
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+    paint = _painter(color)
+    inputs = report.inputs
+    lines: list[str] = []
+    for role in ("system", "capture"):
+        info = inputs.get(role) or {}
+        if info.get("config"):
+            lines.append(f"{role} kernel: {info['config']} "
+                         f"(version {info.get('version') or 'unknown'}, arch {info.get('arch') or 'unknown'})")
+    by_kernel: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_kernel.setdefault(finding.kernel, []).append(finding)
+    for kernel, heading in GROUPS:
+        findings = sorted(by_kernel.get(kernel, []), key=lambda f: (-f.severity, f.rule))
+        if not findings:
+            continue
+        lines.append("")
+        lines.append(paint(heading, "1"))
+        for finding in findings:
+            lines.extend(_finding(finding, paint))
+    if verbose:
+        lines.append("")
+        lines.append(paint("Rules skipped", "1"))
+        lines.extend(f"  {r.rule} ({r.kernel}): {r.reason}" for r in report.results
+                     if r.status.value == "skip")
+    if report.notes:
+        lines.append("")
+        lines.extend(f"note: {note}" for note in report.notes)
+    counts = summary(report)
+    lines.append("")
+    verdict = (paint("FAIL", "1;31") if counts["error"] else
+               paint("OK", "1;32") if not counts["warning"] else paint("OK with warnings", "1;33"))
+    waived = f", {counts['waived']} waived" if counts["waived"] else ""
+    lines.append(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, "
+                 f"{counts['info']} info{waived}; {counts['passed']} rules passed, "
+                 f"{counts['skipped']} not applicable")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _finding(finding: Finding, paint: "Painter") -> list[str]:
+    label = paint(f"{finding.severity.label:<7}", _COLOURS[finding.severity])
+    where = ""
+    if finding.location and finding.location.line:
+        where = f"  [{finding.location.path}:{finding.location.line}]"
+    lines = [f"  {label} {finding.rule} {finding.name}: {finding.title}{where}",
+             f"          {finding.message}"]
+    fix = finding.fix.describe()
+    if fix:
+        lines.append(f"          fix: {fix}")
+    if finding.waived:
+        lines.append(f"          waived: {finding.waived}")
+    return lines
+
+
+class Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+def _painter(color: bool) -> Painter:
+    return Painter(color)

@@ -1,0 +1,89 @@
+"""Materialise a rule case (a base set-up plus edits) and evaluate it.
+
+A case file ``tests/rules/<ID>.toml`` holds a ``[pass]`` and a ``[fail]``
+set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
+``base`` (a correct set-up from fixtures/) and edits:
+
+* ``system`` / ``capture``: ``{ SYMBOL = "value" }``; ``"n"`` writes
+  ``# CONFIG_SYMBOL is not set``, ``"absent"`` removes the symbol;
+* ``same_kernel = true``: no capture config (the system kernel serves);
+* ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
+* ``memory``, ``kernel_version``, ``arch``: as the CLI options.
+
+The edited configs are written as real files and read by the real reader.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from kcheck.engine.evaluate import evaluate
+from kcheck.engine.loader import load_rules
+from kcheck.model import RuleResult
+from kcheck.pipeline import CheckRequest, read_setup
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+
+BASES: dict[str, dict[str, Any]] = {
+    "2.6.13": {
+        "system": FIXTURES / "2.6.13" / "system.config",
+        "capture": FIXTURES / "2.6.13" / "capture.config",
+        "cmdline": (FIXTURES / "2.6.13" / "cmdline").read_text().strip(),
+        "kexec": (FIXTURES / "2.6.13" / "kexec").read_text().strip(),
+    },
+}
+
+_RULES = None
+
+
+def rules():
+    global _RULES
+    if _RULES is None:
+        _RULES = {rule.id: rule for rule in load_rules()}
+    return _RULES
+
+
+def edit_config(text: str, edits: dict[str, str]) -> str:
+    for symbol, value in edits.items():
+        pattern = re.compile(rf"^(CONFIG_{symbol}=.*|# CONFIG_{symbol} is not set)$", re.M)
+        if value == "absent":
+            line = ""
+        elif value == "n":
+            line = f"# CONFIG_{symbol} is not set"
+        else:
+            line = f"CONFIG_{symbol}={value}"
+        text, count = pattern.subn(line, text)
+        if count == 0 and line:
+            text += line + "\n"
+    return text
+
+
+def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
+    base = BASES[case.get("base", "2.6.13")]
+    paths: dict[str, str | None] = {}
+    for role in ("system", "capture"):
+        if role == "capture" and case.get("same_kernel"):
+            paths[role] = None
+            continue
+        text = Path(base[role]).read_text()
+        path = tmp / f"{role}.config"
+        path.write_text(edit_config(text, case.get(role, {})))
+        paths[role] = str(path)
+    return CheckRequest(
+        system_config=paths["system"],
+        capture_config=paths["capture"],
+        cmdline=None if case.get("no_cmdline") else case.get("cmdline", base["cmdline"]),
+        kexec=None if case.get("no_kexec") else case.get("kexec", base["kexec"]),
+        memory=case.get("memory"),
+        kernel_version=case.get("kernel_version"),
+        arch=case.get("arch"),
+    )
+
+
+def evaluate_case(rule_id: str, case: dict[str, Any], tmp: Path) -> RuleResult:
+    setup = read_setup(materialise(case, tmp))
+    (result,) = evaluate([rules()[rule_id]], setup)
+    return result
