@@ -47,6 +47,8 @@ CmdlineFile = Annotated[Optional[str], typer.Option(
     "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")]
 KexecText = Annotated[Optional[str], typer.Option(
     "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')]
+KexecFile = Annotated[Optional[str], typer.Option(
+    "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")]
 Memory = Annotated[Optional[str], typer.Option(
     "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")]
 Version = Annotated[Optional[str], typer.Option(
@@ -64,6 +66,7 @@ def check(
     cmdline: CmdlineText = None,
     cmdline_file: CmdlineFile = None,
     kexec: KexecText = None,
+    kexec_file: KexecFile = None,
     memory: Memory = None,
     kernel_version: Version = None,
     arch: Arch = None,
@@ -78,15 +81,15 @@ def check(
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.pipeline import CheckRequest, run_check
 
-    if not any((system_config, capture_config, cmdline, cmdline_file, kexec)):
+    if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
     request = CheckRequest(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
-        cmdline_file=cmdline_file, kexec=kexec, memory=memory, kernel_version=kernel_version,
+        cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory, kernel_version=kernel_version,
         arch=arch, rule_files=tuple(rules or ()))
     report = run_check(request)
     _emit(report, output_format.value, output, verbose,
-          inputs=(system_config, capture_config, cmdline_file, *(rules or ())))
+          inputs=(system_config, capture_config, cmdline_file, kexec_file, *(rules or ())))
     raise typer.Exit(_exit_status(report, fail_on))
 
 

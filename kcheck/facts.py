@@ -74,6 +74,7 @@ class Setup:
     cmdline_source: str | None
     kexec: KexecCommand | None
     memory: int | None
+    kexec_source: str = "--kexec"
 
     def lookup(self, path: str) -> Any:
         parts = path.split(".")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcheck import __version__
 from kcheck import arch as arches
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
@@ -19,7 +18,7 @@ from kcheck.facts import Kernel, Setup
 from kcheck.inputs.cmdline import parse_cmdline
 from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
-from kcheck.inputs.kexec import parse_kexec
+from kcheck.inputs.kexec import KexecCommand, parse_kexec
 from kcheck.model import Report, Status
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
@@ -36,6 +35,7 @@ class CheckRequest:
     cmdline: str | None = None
     cmdline_file: str | None = None
     kexec: str | None = None
+    kexec_file: str | None = None
     memory: str | None = None
     kernel_version: str | None = None
     arch: str | None = None
@@ -58,7 +58,8 @@ def read_setup(request: CheckRequest) -> Setup:
         same_kernel=capture_config is None,
         cmdline=parse_cmdline(cmdline_text) if cmdline_text is not None else None,
         cmdline_source=cmdline_source,
-        kexec=parse_kexec(request.kexec) if request.kexec is not None else None,
+        kexec=_kexec(request),
+        kexec_source=request.kexec_file or "--kexec",
         memory=_memory(request.memory),
     )
 
@@ -111,6 +112,16 @@ def _cmdline(request: CheckRequest) -> tuple[str | None, str | None]:
     return request.cmdline, None
 
 
+def _kexec(request: CheckRequest) -> KexecCommand | None:
+    if request.kexec is not None and request.kexec_file is not None:
+        raise InputError("--kexec-file", "give either --kexec or --kexec-file, not both")
+    if request.kexec_file is not None:
+        data = read_bounded(request.kexec_file, CMDLINE_LIMIT, what="kexec command")
+        text = decode_text(request.kexec_file, data, what="kexec command").strip()
+        return parse_kexec(text, source=request.kexec_file)
+    return parse_kexec(request.kexec) if request.kexec is not None else None
+
+
 def _memory(text: str | None) -> int | None:
     if text is None:
         return None
@@ -140,6 +151,7 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
         "same_kernel": setup.same_kernel,
         "cmdline": setup.cmdline.text if setup.cmdline else None,
         "kexec": setup.kexec.text if setup.kexec else None,
+        "kexec_source": request.kexec_file or ("--kexec" if request.kexec is not None else None),
         "memory": setup.memory,
     }
 

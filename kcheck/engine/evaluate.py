@@ -147,5 +147,5 @@ def _location(rule: Rule, setup: Setup) -> Location | None:
     if rule.kernel == "boot" and setup.cmdline_source:
         return Location(setup.cmdline_source, 1)
     if rule.kernel == "kexec":
-        return Location("--kexec")
+        return Location(setup.kexec_source, 1 if setup.kexec_source != "--kexec" else None)
     return None
