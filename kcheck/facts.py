@@ -95,7 +95,10 @@ class Setup:
         if parts[0] == "param":
             return _param(self.cmdline, parts[1])
         if parts[0] == "crashkernel":
-            return self.crashkernel_facts.get(parts[1])
+            facts = self.crashkernel_facts
+            if parts[1] not in facts and facts.get("needs_memory"):
+                raise MissingInput("--memory (crashkernel= uses ranges)")
+            return facts.get(parts[1])
         raise KeyError("boot." + ".".join(parts))
 
     def _kexec(self, parts: list[str]) -> Any:
@@ -156,9 +159,12 @@ class Setup:
                                           arch=self.system.arch, memory=self.memory)
         if reservation is None:
             return facts
+        facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
+        if reservation.size is None:  # ranges, and the RAM size was not given
+            facts["needs_memory"] = True
+            return facts
         reserves = reservation.size > 0
         facts.update(
-            raw=reservation.used_token.raw if reservation.used_token else tokens[-1].raw,
             size=reservation.size if reserves else None,
             offset=reservation.offset if reserves else None,
             end=(reservation.offset + reservation.size
