@@ -43,6 +43,7 @@ from kcheck.inputs.crashkernel_syntax import (
     parse_plain,
     parse_suffix,
     round_up_128m,
+    scan,
     token_value,
 )
 from kcheck.inputs.cmdline import parse_cmdline
@@ -153,6 +154,7 @@ class _Resolver:
         self.tokens = find_crashkernel(text, version=version)
         self.problems: list[str] = []
         self.by_start = {t.start: t for t in self.tokens}
+        self.word_end = {h.p: h.word_end for h in scan(text, self.g)}
         self.kernel = f"Linux {version}" if version is not None else "current Linux"
 
     def spec(self, p: int | None) -> CrashkernelSpec | None:
@@ -171,15 +173,20 @@ class _Resolver:
         if spec is not None:
             self.problems[:0] = list(spec.quirks)
             group = self.group(spec)
-            for t in self.tokens:
-                if t.start != used and self.group(t) == group and t.start is not None:
-                    self.problems.append(f"{self.label(t.start)} is ignored: the last one wins")
+            ignored = [t for t in self.tokens if t.start != used and self.group(t) == group]
+            for t in ignored[:5]:
+                self.problems.append(f"{NAME}{t.raw} is ignored: the last one wins")
+            if len(ignored) > 5:
+                self.problems.append(f"{len(ignored) - 5} more crashkernel= tokens are ignored")
         offset = base or None
         return Reservation(size, offset, low, high, cma, spec, tuple(self.problems), self.tokens)
 
     def group(self, spec: CrashkernelSpec) -> str:
         """Which get_last_crashkernel() search sees this token."""
-        return next((s for s in self.g.suffixes if spec.raw.endswith(s)), "plain")
+        start = spec.start or 0
+        end = self.word_end.get(start, start)
+        tail = self.text[max(start, end - 5) : end]
+        return next((s for s in self.g.suffixes if tail.endswith(s)), "plain")
 
     def plain(self, p: int) -> Parsed | None:
         """Parse the plain token at ``p``; None if RAM is needed but unknown."""
