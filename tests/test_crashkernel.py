@@ -241,3 +241,10 @@ def test_offset_alignment() -> None:
     assert offset_alignment("ppc64le", V61, page_size=64 * K) == 64 * K
     assert offset_alignment("s390x", V61) == M
     assert offset_alignment("mips", V61) is None
+
+
+def test_newest_kernel_keeps_arch_limits() -> None:
+    # version None = newest: still no ,high on ppc64le, generic rules on x86.
+    assert res("crashkernel=256M,high", version=None, arch="ppc64le").size == 0
+    assert res("crashkernel=256M,high", version=None, arch="x86_64").high
+    assert res("crashkernel=256M,high", version=None, arch=None).high

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.inputs.crashkernel_find import find_crashkernel, last_token, scan, token_value
 from kcheck.inputs.crashkernel_syntax import (
     NAME,
     V_CMA,
@@ -36,17 +38,12 @@ from kcheck.inputs.crashkernel_syntax import (
     Grammar,
     Parsed,
     Range,
-    find_crashkernel,
     grammar_for,
-    last_token,
     parse_crashkernel_value,
     parse_plain,
     parse_suffix,
     round_up_128m,
-    scan,
-    token_value,
 )
-from kcheck.inputs.cmdline import parse_cmdline
 from kcheck.inputs.memparse import format_size, strtoull
 from kcheck.version import KernelVersion
 
@@ -75,6 +72,7 @@ V_SIZE_GE_RAM = _v("6.12")  # parse_crashkernel rejects size >= RAM (present in 
 HIGH_SINCE = {"x86_64": _v("3.9"), "i386": _v("3.9"), "arm64": _v("5.19"), "riscv64": _v("6.5")}
 CMA_ARCHES = ("x86_64", "i386")  # x86 only in the 6.17 series; other arches unverified
 GIB4 = 1 << 32
+NEWEST = KernelVersion((999, 0, 0, 0))  # stands for "the newest kernel" (version None)
 
 
 def normalize_arch(arch: str | None) -> str | None:
@@ -111,18 +109,20 @@ class Reservation:
 
 
 def _model(arch: str | None, version: KernelVersion | None) -> str:
+    """Which reservation logic (see the module docstring) ``arch``/``version`` runs."""
     if arch is None:
         return "generic"
-    newest = version is None
+    if version is None:
+        version = NEWEST
     if arch in ("x86_64", "i386"):
-        if newest or version >= V_GENERIC:
+        if version >= V_GENERIC:
             return "generic"
         return "x86_old" if version >= HIGH_SINCE[arch] else "plain"
     if arch == "arm64":
-        if newest or version >= V_GENERIC:
+        if version >= V_GENERIC:
             return "generic"
         return "arm64_old" if version >= HIGH_SINCE[arch] else "plain"
-    if arch == "riscv64" and (newest or version >= HIGH_SINCE[arch]):
+    if arch == "riscv64" and version >= HIGH_SINCE[arch]:
         return "generic"
     return "plain"
 
@@ -281,7 +281,7 @@ def _low(r: _Resolver, model: str, high: bool, base: int) -> int | None | str:
                 r.problems.append(f"{r.label(low_p)}: {lp.error}; the default low size is used")
             return default
         if lp.size == 0:
-            r.problems.append(f"{r.label(low_p)}: no low region, so 32-bit DMA and swiotlb "
+            r.problems.append(f"{r.label(low_p or 0)}: no low region, so 32-bit DMA and swiotlb "
                               "in the capture kernel may fail")
             return None
         return lp.size
