@@ -168,7 +168,7 @@ class _Resolver:
         return self.done(0, None, None, False, None, used)
 
     def done(self, size: int | None, base: int | None, low: int | None, high: bool,
-             cma: int | None, used: int | None) -> Reservation:
+             cma: int | None, used: int | None, *, literal_base: bool = False) -> Reservation:
         spec = self.spec(used)
         if spec is not None:
             self.problems[:0] = list(spec.quirks)
@@ -178,7 +178,8 @@ class _Resolver:
                 self.problems.append(f"{NAME}{t.raw} is ignored: the last one wins")
             if len(ignored) > 5:
                 self.problems.append(f"{len(ignored) - 5} more crashkernel= tokens are ignored")
-        offset = base or None
+        # From 2.6.27 a base of 0 asks the kernel to choose; before, 0 is an address.
+        offset = base if literal_base else (base or None)
         return Reservation(size, offset, low, high, cma, spec, tuple(self.problems), self.tokens)
 
     def group(self, spec: CrashkernelSpec) -> str:
@@ -344,7 +345,7 @@ def _resolve_legacy(r: _Resolver) -> Reservation:
     if problem:
         return r.nothing(chosen, problem)
     r.problems.append("kernels before 2.6.24 do not check the region (\"FIXME\" in setup.c)")
-    return r.done(size, base, None, False, None, chosen)
+    return r.done(size, base, None, False, None, chosen, literal_base=True)
 
 
 def offset_alignment(arch: str | None, version: KernelVersion | None, *, arm_lpae: bool = False,
