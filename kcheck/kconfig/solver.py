@@ -143,7 +143,9 @@ class Solver:
         key = id(sym)
         if key in self._fixed:
             return self._fixed[key]
-        if depth > MAX_DEPTH or any(node.prompt for node in sym.nodes) or sym.choice is not None:
+        if depth > MAX_DEPTH or sym.choice is not None or any(
+            node.prompt and not self._never(node.prompt[1]) for node in sym.nodes
+        ):
             self._fixed[key] = False
             return False
         self._fixed[key] = True  # provisional, breaks cycles
@@ -153,6 +155,11 @@ class Solver:
         fixed = all(self.is_fixed(s, depth + 1) for e in inputs for s in kl.expr_items(e))
         self._fixed[key] = fixed
         return fixed
+
+    def _never(self, cond: Any) -> bool:
+        """A prompt condition made only of constants that is false (`if "$(ARCH)" = "x86"` on i386)."""
+        kl = self.kl
+        return kl.expr_value(cond) == 0 and all(s.is_constant for s in kl.expr_items(cond))
 
     def now(self, sym: Any) -> str:
         value = sym.str_value if sym.str_value != "" else '""'
