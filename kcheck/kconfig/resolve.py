@@ -58,7 +58,10 @@ def config_line(kconf: Any, name: str, value: str) -> str:
 def _load_base(kconf: Any, base_config: str | None) -> None:
     kconf.warnings.clear()
     if base_config is None:
-        kconf.unset_values()
+        # An empty config with replace=True, not unset_values(): kconfiglib's
+        # unset_values() keeps Symbol._was_set, and a later
+        # load_config(replace=False) then trips over it (KeyError in _assigned_twice).
+        kconf.load_config(os.devnull, replace=True)
         return
     try:
         kconf.load_config(base_config, replace=True)
