@@ -169,6 +169,9 @@ def default_cache_dir() -> str:
 
 
 def _file_digest(path: str) -> str:
+    """sha256 of a file, or of a directory's sorted listing (a new probe script is a change)."""
+    if os.path.isdir(path):
+        return hashlib.sha256("\0".join(sorted(os.listdir(path))).encode()).hexdigest()
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
@@ -191,6 +194,7 @@ def _manifest_files(kconf: Any, srctree: str, srcarch: str) -> list[str]:
     files = {os.path.relpath(os.path.join(srctree, f), srctree) for f in kconf.kconfig_filenames}
     for d in (*_PROBE_SCRIPT_DIRS, os.path.join("arch", srcarch, "tools")):
         full = os.path.join(srctree, d)
+        files.add(d)  # the directory listing itself (missing -> recorded as missing)
         if os.path.isdir(full):
             for name in os.listdir(full):
                 if name.endswith((".sh", ".include", ".py", ".pl")):
@@ -207,7 +211,7 @@ def _manifest_still_valid(srctree: str, manifest: dict[str, tuple[int, int, str]
             if size == -1:
                 continue
             return False
-        if size == -1 or st.st_size != size:
+        if size == -1 or (st.st_size != size and not os.path.isdir(path)):
             return False
         if st.st_mtime_ns != mtime_ns and _file_digest(path) != digest:
             return False
