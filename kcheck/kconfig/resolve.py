@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.errors import InputError
-from kcheck.kconfig.solver import Failure, Solver
+from kcheck.kconfig.explain import Failure, dep_text
+from kcheck.kconfig.solver import Solver
 
 MAX_ROUNDS = 4
 
@@ -186,7 +187,7 @@ def resolve(kconf: Any, base_config_path: str | None, requested: dict[str, str])
             who = "requested" if name in wanted else "added"
             unresolved[name] = (
                 f"CONFIG_{name}={value} ({who}) does not stick: olddefconfig gives {shown}"
-                + (f" ({solver._dep_text(kconf.syms[name])})" if kconf.syms[name].visibility == 0 else "")
+                + (f" ({dep_text(kconf.syms[name])})" if kconf.syms[name].visibility == 0 else "")
             )
 
     changed = {

@@ -23,37 +23,11 @@ the choice's own order, so HIGHMEM4G before HIGHMEM64G).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from kcheck.kconfig.explain import Failure, Why, dep_text, forced_text, never_true, term_str
+
 MAX_DEPTH = 24
-
-
-@dataclass(frozen=True)
-class Why:
-    """The need that brought a symbol into the search, for the reason text."""
-
-    requester: str  # symbol name (no CONFIG_ prefix) whose dependency this is
-    need: str  # the dependency term in words, e.g. "!SMP" or "CONFIG_HIGHMEM"
-    # Set while expanding a symbol without a prompt (HIGHMEM = HIGHMEM4G ||
-    # HIGHMEM64G): the reason keeps naming that symbol, not its inputs.
-    locked: bool = False
-
-
-class Failure(Exception):
-    """An assignment that cannot be made; the message is the user-facing reason."""
-
-
-def term_str(expr: Any) -> str:
-    """A dependency term in Kconfig syntax with every symbol spelled CONFIG_X (!CONFIG_SMP)."""
-    import kconfiglib
-
-    def name(sc: Any) -> str:
-        if sc.__class__ is kconfiglib.Symbol and not sc.is_constant:
-            return f"CONFIG_{sc.name}"
-        return kconfiglib.standard_sc_expr_str(sc)
-
-    return kconfiglib.expr_str(expr, name)
 
 
 class Solver:
@@ -144,7 +118,7 @@ class Solver:
         if key in self._fixed:
             return self._fixed[key]
         if depth > MAX_DEPTH or sym.choice is not None or any(
-            node.prompt and not self._never(node.prompt[1]) for node in sym.nodes
+            node.prompt and not never_true(node.prompt[1]) for node in sym.nodes
         ):
             self._fixed[key] = False
             return False
@@ -155,11 +129,6 @@ class Solver:
         fixed = all(self.is_fixed(s, depth + 1) for e in inputs for s in kl.expr_items(e))
         self._fixed[key] = fixed
         return fixed
-
-    def _never(self, cond: Any) -> bool:
-        """A prompt condition made only of constants that is false (`if "$(ARCH)" = "x86"` on i386)."""
-        kl = self.kl
-        return kl.expr_value(cond) == 0 and all(s.is_constant for s in kl.expr_items(cond))
 
     def now(self, sym: Any) -> str:
         value = sym.str_value if sym.str_value != "" else '""'
@@ -352,8 +321,8 @@ class Solver:
                 self.assign(sym, value, self._reason(sym, value, why))
                 return
             if sym.tri_value > tri:
-                raise Failure(self._forced_text(sym))
-            raise Failure(f"CONFIG_{sym.name} cannot be set to {value} ({self._dep_text(sym)})")
+                raise Failure(forced_text(sym))
+            raise Failure(f"CONFIG_{sym.name} cannot be set to {value} ({dep_text(sym)})")
         # No prompt: the value comes from `depends on` + defaults or from selects.
         me = Why(why.requester, why.need, True) if why else Why(sym.name, f"CONFIG_{sym.name}")
         if kl.expr_value(sym.direct_dep) < tri:
@@ -405,7 +374,7 @@ class Solver:
             self.rollback(mark)
         self.make_false(sym.direct_dep, me, depth + 1)
         if sym.tri_value != 0:
-            raise Failure(f"CONFIG_{sym.name} stays {sym.str_value} ({self._forced_text(sym)})")
+            raise Failure(f"CONFIG_{sym.name} stays {sym.str_value} ({forced_text(sym)})")
 
     def _want_value(self, sym: Any, value: str, why: Why | None, depth: int) -> None:
         kl = self.kl
@@ -414,7 +383,7 @@ class Solver:
         if sym.visibility == 0:
             self._visible_enough(sym, 2, why or Why(sym.name, ""), depth)
         if sym.visibility == 0:
-            raise Failure(f"CONFIG_{sym.name} has no visible prompt ({self._dep_text(sym)})")
+            raise Failure(f"CONFIG_{sym.name} has no visible prompt ({dep_text(sym)})")
         if sym.str_value == value and sym.user_value == value:
             return
         mark = self.checkpoint()
@@ -425,15 +394,3 @@ class Solver:
         if sym.str_value != value:
             self.rollback(mark)
             raise Failure(f"CONFIG_{sym.name}={value} is outside its allowed range (it becomes {sym.str_value})")
-
-    def _dep_text(self, sym: Any) -> str:
-        kl = self.kl
-        unmet = [term_str(t) for t in kl.split_expr(sym.direct_dep, kl.AND) if not kl.expr_value(t)]
-        return "unmet: " + ", ".join(unmet) if unmet else f"depends on {term_str(sym.direct_dep)}"
-
-    def _forced_text(self, sym: Any) -> str:
-        kl = self.kl
-        sel = [term_str(t) for t in kl.split_expr(sym.rev_dep, kl.OR) if kl.expr_value(t)]
-        if sel:
-            return f"CONFIG_{sym.name} is selected by " + ", ".join(sel)
-        return f"CONFIG_{sym.name} is {sym.str_value} by default and has no usable prompt"
