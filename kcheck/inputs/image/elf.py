@@ -255,7 +255,8 @@ def read_elf(f: ImageFile, ident: ElfIdent) -> ElfLayout:
     truncated = any(s.p_offset + s.p_filesz > f.size for s in segments)
     notes = _read_notes(f, phdrs, ident.little_endian)
     sections = _sections(f, hdr)
-    names = tuple(s.name for s in sections) if sections is not None else None
+    # Index 0 is the SHT_NULL entry, nameless by definition.
+    names = tuple(s.name for s in sections[1:]) if sections is not None else None
     rodata = None
     if sections is not None:
         for s in sections:
