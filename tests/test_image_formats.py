@@ -179,3 +179,12 @@ def test_missing_library_names_the_package(tmp_path: Path, monkeypatch: pytest.M
     path = _write(tmp_path, compress(b"kernel" * 100, "zstd"))
     with pytest.raises(InputError, match=r"needs the 'zstandard' Python package"):
         extract_ikconfig(path)
+
+
+def test_many_stray_markers(tmp_path: Path) -> None:
+    """Thousands of "IKCFG_ST" strings that are not the blob do not slow or break the search."""
+    kernel = arm64_image() + b"IKCFG_ST\x00" * 20000 + BLOB
+    path = _write(tmp_path, compress(kernel, "gzip"))
+    assert extract_ikconfig(path) == CONFIG_TEXT
+    path = _write(tmp_path, compress(arm64_image() + b"IKCFG_ST" * 20000, "gzip"), "none")
+    assert extract_ikconfig(path) is None

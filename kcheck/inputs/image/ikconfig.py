@@ -41,30 +41,44 @@ SCAN_LIMIT = 128 << 20
 MAX_CANDIDATES = 64
 
 
-def _config_in(stream: Iterator[bytes], path: str, config_limit: int) -> bytes | None:
-    """Search ``stream`` for IKCFG_ST followed by a gzip stream; return its text."""
+class _Pushback:
+    """An iterator of chunks that can take back bytes it already gave out."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._front: bytes = b""
+
+    def __iter__(self) -> _Pushback:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._front:
+            data, self._front = self._front, b""
+            return data
+        return next(self._chunks)
+
+    def push(self, data: bytes) -> None:
+        self._front = data + self._front
+
+
+def _config_in(chunks: Iterator[bytes], path: str, config_limit: int) -> bytes | None:
+    """Search ``chunks`` for IKCFG_ST followed by a gzip stream; return its text."""
+    stream = _Pushback(chunks)
     while True:
         found = find_bytes(stream, IKCFG_ST)
         if found is None:
             return None
-        _, rest = found
-        after = rest[len(IKCFG_ST) :]
+        after = found[1][len(IKCFG_ST) :]
         while len(after) < 3:  # need the gzip magic to decide
             more = next(stream, b"")
             if not more:
                 return None
             after += more
-        if detect_compression(after) is not Compression.GZIP:
-            stream = _prepend(after, stream)  # a stray marker string: keep looking
-            continue
-        blob = decompress(_prepend(after, stream), Compression.GZIP, limit=config_limit,
-                          path=path, what="IKCONFIG blob")
-        return b"".join(blob)
-
-
-def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
+        stream.push(after)
+        if detect_compression(after) is Compression.GZIP:
+            blob = decompress(stream, Compression.GZIP, limit=config_limit, path=path, what="IKCONFIG blob")
+            return b"".join(blob)
+        # a stray "IKCFG_ST" string: keep looking after it
 
 
 def _payload_config(f: ImageFile, offset: int, length: int, kind: Compression | None,
