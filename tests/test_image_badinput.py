@@ -207,3 +207,15 @@ def test_mutated_elf_headers(vmlinux64: bytes, edits: list[tuple[int, int]]) -> 
     for offset, value in edits:
         data[offset] = value
     _check_any(bytes(data))
+
+
+def test_heavy_modules_are_imported_lazily() -> None:
+    """Start-up time: importing the readers loads no parser or decompressor library."""
+    import subprocess
+    import sys
+
+    code = ("import sys, kcheck.inputs.image; "
+            "print(','.join(m for m in ('elftools', 'lzma', 'bz2', 'zstandard', 'lz4') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == ""

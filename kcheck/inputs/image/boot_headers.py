@@ -6,6 +6,8 @@ offsets of the first 4 KiB, so everything here works on the file's head.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from kcheck.errors import InputError
 from kcheck.inputs.image.model import (
     Arm64Header,
@@ -85,7 +87,7 @@ def parse_zimage(path: str, head: bytes) -> ArmZImageHeader:
     """head.S: magic, _magic_start, _magic_end, then the 0x04030201 endianness word."""
     _need(path, head, 0x34, "arm zImage")
     big = _le(head, 0x24, 4) != ZIMAGE_MAGIC
-    order = "big" if big else "little"
+    order: Literal["little", "big"] = "big" if big else "little"
     return ArmZImageHeader(
         start=int.from_bytes(head[0x28:0x2C], order),
         end=int.from_bytes(head[0x2C:0x30], order),

@@ -183,7 +183,8 @@ class _Lz4LegacyDecoder:
                     self.eof = True
                 return b""
             block, self._buf = self._buf[4 : 4 + size], self._buf[4 + size :]
-            return lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
+            out: bytes = lz4.block.decompress(block, uncompressed_size=_LZ4_LEGACY_BLOCK)
+            return out
         if self._done_input[0]:
             self.eof = True
         return b""

@@ -11,7 +11,7 @@ pyelftools (imported lazily) supplies the struct layouts and machine names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from kcheck.errors import InputError
 from kcheck.inputs.image.elfnotes import gnu_build_id, parse_notes
@@ -58,7 +58,7 @@ def parse_ident(path: str, head: bytes) -> ElfIdent:
         raise InputError(path, f"not a kernel image (ELF with invalid class {ei_class})")
     if ei_data not in (1, 2):
         raise InputError(path, f"not a kernel image (ELF with invalid data encoding {ei_data})")
-    order = "little" if ei_data == 1 else "big"
+    order: Literal["little", "big"] = "little" if ei_data == 1 else "big"
     e_type = int.from_bytes(head[16:18], order)
     e_machine = int.from_bytes(head[18:20], order)
     if e_type not in (ET_EXEC, ET_DYN):

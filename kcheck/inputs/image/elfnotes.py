@@ -9,6 +9,8 @@ decode) Xen notes with GNU names.  So notes are parsed here by hand.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from kcheck.inputs.image.model import ElfNote
 
 # include/uapi/linux/elf.h and binutils include/elf/common.h
@@ -71,7 +73,7 @@ def parse_notes(data: bytes, little_endian: bool, alignment: int = 4) -> list[El
     p_align 8 (GNU property notes on 64-bit).  A malformed tail (a size
     running past the data) ends parsing; the notes before it are kept.
     """
-    order = "little" if little_endian else "big"
+    order: Literal["little", "big"] = "little" if little_endian else "big"
     notes: list[ElfNote] = []
     pos = 0
     while pos + 12 <= len(data) and len(notes) < MAX_NOTES:

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 
 
-class ImageFormat(str, enum.Enum):
+class ImageFormat(enum.StrEnum):
     """Container formats kexec-tools and kexec_file_load() know (kdump-rules.md D)."""
 
     VMLINUX = "vmlinux"  # ELF executable (ET_EXEC or ET_DYN)
@@ -24,7 +24,7 @@ class ImageFormat(str, enum.Enum):
     COMPRESSED = "compressed"  # a bare gzip/xz/... file (e.g. arm64 vmlinuz)
 
 
-class Compression(str, enum.Enum):
+class Compression(enum.StrEnum):
     """Compressors the kernel build can use for a payload (scripts/Makefile.lib)."""
 
     GZIP = "gzip"
