@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,7 +14,7 @@ BANNER = b"Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12
 
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 @given(st.binary(max_size=3000), st.integers(0, 3000), st.lists(st.integers(0, 10_000), max_size=12),
