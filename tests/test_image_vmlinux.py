@@ -146,7 +146,6 @@ def test_sparse_1gib_vmlinux_is_read_with_bounded_memory(tmp_path: Path) -> None
     shutil.copyfile(path, big)
     os.truncate(big, 1 << 30)  # sparse: no disk blocks for the hole
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         image = read_image(str(big))
         assert identify(str(big)) is ImageFormat.VMLINUX
@@ -154,12 +153,10 @@ def test_sparse_1gib_vmlinux_is_read_with_bounded_memory(tmp_path: Path) -> None
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    elapsed = time.perf_counter() - start
     assert image.size == 1 << 30
     assert image.elf == small.elf
     assert image.version == small.version
     assert peak < 8 << 20, f"peak traced memory {peak} bytes"
-    assert elapsed < 2.0
 
 
 def test_relocatable_object_is_not_a_kernel(tmp_path: Path) -> None:
