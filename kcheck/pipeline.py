@@ -65,11 +65,13 @@ def read_setup(request: CheckRequest) -> Setup:
 
 
 def run_check(request: CheckRequest) -> Report:
+    from kcheck.docs import rule_info
+
     rules = load_rules(request.rule_files)
     setup = read_setup(request)
     results = tuple(evaluate(rules, setup))
     return Report(inputs=describe_inputs(setup, request), results=results,
-                  notes=tuple(_notes(setup, results)))
+                  notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules))
 
 
 def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | None,
