@@ -25,7 +25,7 @@ from kcheck.waivers import Waiver, apply_waivers, merge_statuses
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file")
 TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch")
-_TARGET_TABLE = re.compile(r"^\s*\[\[\s*target\s*\]\]", re.MULTILINE)
+_TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
 @dataclass(frozen=True)

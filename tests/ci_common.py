@@ -28,7 +28,7 @@ class Broken:
 
 def broken_setup(directory: Path) -> Broken:
     """SMP capture kernel (KC007), no /proc/vmcore (KC006, warning), no irqpoll (KX008, warning),
-    no crashkernel= (KB001, error)."""
+    crashkernel= without @address (KB002, error on 2.6.13)."""
     lines = (OLD / "capture.config").read_text().splitlines()
     smp = lines.index("# CONFIG_SMP is not set")
     lines[smp] = "CONFIG_SMP=y"
@@ -36,7 +36,7 @@ def broken_setup(directory: Path) -> Broken:
     capture = directory / "capture.config"
     capture.write_text("\n".join(lines) + "\n")
     cmdline = directory / "cmdline"
-    cmdline.write_text("ro root=/dev/hda1\n")
+    cmdline.write_text("ro root=/dev/hda1 crashkernel=64M\n")
     kexec = directory / "kexec"
     kexec.write_text((OLD / "kexec").read_text().replace(" irqpoll", ""))
     args = ("--system-config", str(OLD / "system.config"), "--capture-config", str(capture),

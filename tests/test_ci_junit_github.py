@@ -44,8 +44,8 @@ def check_counts(root: ET.Element) -> None:
 
 
 @pytest.mark.parametrize(("fail_on", "failing"), [
-    ("error", {"KC007", "KB001"}),
-    ("warning", {"KC007", "KB001", "KC006", "KX008"}),
+    ("error", {"KC007", "KB002"}),
+    ("warning", {"KC007", "KB002", "KC006", "KX008"}),
     ("never", set()),
 ])
 def test_failures_only_at_or_above_fail_on(tmp_path: Path, fail_on: str, failing: set[str]) -> None:
@@ -56,7 +56,7 @@ def test_failures_only_at_or_above_fail_on(tmp_path: Path, fail_on: str, failing
     by_rule = cases(root)
     assert {rule for rule, case in by_rule.items() if case.find("failure") is not None} == failing
     assert status == (1 if failing else 0)
-    for rule in {"KC007", "KB001", "KC006", "KX008"} - failing:
+    for rule in {"KC007", "KB002", "KC006", "KX008"} - failing:
         assert by_rule[rule].find("failure") is None
         assert by_rule[rule].findtext("system-out", "").split(":")[0] in ("error", "warning"), \
             "findings below the threshold still show"
@@ -78,10 +78,10 @@ def test_suites_are_per_kernel_and_failures_carry_the_location(tmp_path: Path) -
 def test_skipped_rules_and_waived_findings(tmp_path: Path) -> None:
     broken = broken_setup(tmp_path)
     waivers = tmp_path / "w.toml"
-    waivers.write_text('[[waiver]]\nrule = "KB001"\nreason = "crashkernel= is set by the boot loader"\n')
+    waivers.write_text('[[waiver]]\nrule = "KB002"\nreason = "crashkernel= is set by the boot loader"\n')
     status, root = junit(*broken.args, "--waivers", str(waivers), cwd=tmp_path)
     check_counts(root)
-    skipped = cases(root)["KB001"].find("skipped")
+    skipped = cases(root)["KB002"].find("skipped")
     assert skipped is not None and skipped.get("message") == "waived: crashkernel= is set by the boot loader"
     assert status == 1, "KC007 is still an error"
     not_applicable = [c for c in root.iter("testcase") if (c.find("skipped") is not None

@@ -44,13 +44,13 @@ def test_broken_setup_is_valid_sarif_with_file_and_line(tmp_path: Path) -> None:
     validate_sarif(log)
     assert log["version"] == "2.1.0" and len(log["runs"]) == 1
     found = results_by_rule(log)
-    assert set(found) == {"KC007", "KC006", "KB001", "KX008"}
+    assert set(found) == {"KC007", "KC006", "KB002", "KX008"}
     smp = found["KC007"]["locations"][0]["physicalLocation"]
     # paths below the current directory are relative, as code scanning needs
     assert smp["artifactLocation"]["uri"] == "capture.config"
     assert smp["region"]["startLine"] == broken.smp_line
     assert (tmp_path / "capture.config").read_text().splitlines()[broken.smp_line - 1] == "CONFIG_SMP=y"
-    boot = found["KB001"]["locations"][0]["physicalLocation"]
+    boot = found["KB002"]["locations"][0]["physicalLocation"]
     assert boot["artifactLocation"]["uri"] == "cmdline" and boot["region"]["startLine"] == 1
     kexec = found["KX008"]["locations"][0]["physicalLocation"]
     assert kexec["artifactLocation"]["uri"] == "kexec"

@@ -34,12 +34,12 @@ def waived(report) -> dict[str, str | None]:
 
 def test_a_waiver_marks_its_finding_and_leaves_the_others(broken_report) -> None:
     report = apply_waivers(broken_report, [Waiver("KC007", "tested SMP capture", "w waiver[0]")], today=TODAY)
-    assert waived(report) == {"KC007": "tested SMP capture", "KC006": None, "KB001": None, "KX008": None}
+    assert waived(report) == {"KC007": "tested SMP capture", "KC006": None, "KB002": None, "KX008": None}
     assert len(report.findings) == len(broken_report.findings), "a waived finding stays in the report"
     assert [(w.state, w.matched) for w in report.waivers] == [("applied", 1)]
     assert broken_report.exit_status(Severity.ERROR) == 1
-    assert report.exit_status(Severity.ERROR) == 1, "KB001 is still an error"
-    both = apply_waivers(report, [Waiver("crashkernel-missing", "boot loader sets it", "w waiver[1]")], today=TODAY)
+    assert report.exit_status(Severity.ERROR) == 1, "KB002 is still an error"
+    both = apply_waivers(report, [Waiver("crashkernel-reserves-nothing", "boot loader sets it", "w waiver[1]")], today=TODAY)
     assert both.exit_status(Severity.ERROR) == 0 and both.exit_status(Severity.WARNING) == 1
     assert both.worst(include_waived=True) is Severity.ERROR
 
@@ -101,18 +101,18 @@ def test_cli_waivers_in_text_and_json(tmp_path: Path) -> None:
     b = broken_setup(tmp_path)
     path = tmp_path / "w.toml"
     path.write_text('[[waiver]]\nrule = "KC007"\nreason = "SMP tested"\n'
-                    '[[waiver]]\nrule = "KB001"\nreason = "set by the boot loader"\nexpires = 2001-01-01\n'
+                    '[[waiver]]\nrule = "KB002"\nreason = "set by the boot loader"\nexpires = 2001-01-01\n'
                     '[[waiver]]\nrule = "KS001"\nreason = "never fires here"\n')
     text = run_kcheck("check", *b.args, "--waivers", str(path))
-    assert text.returncode == 1, "the expired waiver does not hide KB001"
+    assert text.returncode == 1, "the expired waiver does not hide KB002"
     assert "waived: SMP tested" in text.stdout
-    assert f"warning: waiver {path} waiver[1] for KB001 expired on 2001-01-01: not applied" in text.stdout
+    assert f"warning: waiver {path} waiver[1] for KB002 expired on 2001-01-01: not applied" in text.stdout
     assert f"warning: waiver {path} waiver[2] for KS001 matches no finding (stale): remove it" in text.stdout
     assert "2 errors" not in text.stdout and "1 errors, 2 warnings, 0 info, 1 waived" in text.stdout
     report = json.loads(run_kcheck("check", *b.args, "--waivers", str(path), "--format", "json").stdout)
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
     assert [(w["rule"], w["state"], w["matched"]) for w in report["waivers"]] == [
-        ("KC007", "applied", 1), ("KB001", "expired", 0), ("KS001", "stale", 0)]
+        ("KC007", "applied", 1), ("KB002", "expired", 0), ("KS001", "stale", 0)]
     assert {f["rule"]: f["waived"] for f in report["findings"]}["KC007"] == "SMP tested"
     assert report["summary"]["waived"] == 1
 
@@ -120,6 +120,6 @@ def test_cli_waivers_in_text_and_json(tmp_path: Path) -> None:
 def test_waiving_every_error_makes_the_check_pass(tmp_path: Path) -> None:
     b = broken_setup(tmp_path)
     path = tmp_path / "w.toml"
-    path.write_text('[[waiver]]\nrule = "KC007"\nreason = "a"\n[[waiver]]\nrule = "KB001"\nreason = "b"\n')
+    path.write_text('[[waiver]]\nrule = "KC007"\nreason = "a"\n[[waiver]]\nrule = "KB002"\nreason = "b"\n')
     assert run_kcheck("check", *b.args, "--waivers", str(path)).returncode == 0
     assert run_kcheck("check", *b.args, "--waivers", str(path), "--fail-on", "warning").returncode == 1
