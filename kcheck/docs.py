@@ -7,8 +7,6 @@ the fix, where it applies and the source.  Nothing is written twice.
 
 from __future__ import annotations
 
-import textwrap
-
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.errors import KcheckError
@@ -50,15 +48,24 @@ def rule_info(rule: Rule) -> RuleInfo:
     """The rule as reporters see it (SARIF rule descriptors), help text included."""
     return RuleInfo(id=rule.id, name=rule.name, title=rule.title, why=" ".join(rule.why.split()),
                     severity=rule.severity, kernel=rule.kernel, source=rule.source,
-                    help=rule_help(rule))
+                    help=rule_help(rule, width=0))
 
 
-def rule_help(rule: Rule) -> str:
-    """The body of ``kcheck explain``: severity, scope, why, example, fix."""
+def rule_help(rule: Rule, width: int = 78) -> str:
+    """The body of ``kcheck explain``: severity, scope, why, example, fix.
+
+    ``width=0`` leaves the paragraph unwrapped (SARIF help; wrapping every
+    rule on every run would cost more start-up time than the check).
+    """
+    why = " ".join(rule.why.split())
+    if width:
+        import textwrap
+
+        why = textwrap.fill(why, width)
     out = [f"Severity: {rule.severity.label}    Concerns: the {rule.kernel} "
            f"{'kernel' if rule.kernel in ('system', 'capture') else 'input'}",
            f"Applies to: {rule.applies_to()}", f"Source: {rule.source}", "",
-           "## Why it matters", textwrap.fill(" ".join(rule.why.split()), 78)]
+           "## Why it matters", why]
     if rule.example:
         out += ["", "## Example"]
         if "bad" in rule.example:
