@@ -89,7 +89,15 @@ def config_targets(paths: Sequence[str], rule_files: tuple[str, ...] = (),
 
 
 def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None = None) -> BatchReport:
-    """Check every target, ``jobs`` processes at a time (default: one per CPU)."""
+    """Check every target, ``jobs`` processes at a time (default: one per CPU).
+
+    User rule files are loaded once here first: a broken rule file is one
+    error for the whole run, not one per target.
+    """
+    if options.rule_files:
+        from kcheck.engine.loader import load_rules
+
+        load_rules(options.rule_files)
     workers = min(jobs or os.cpu_count() or 1, len(targets))
     if workers <= 1:
         outcomes = [check_target(target, options) for target in targets]

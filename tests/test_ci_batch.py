@@ -187,3 +187,11 @@ def test_output_never_overwrites_a_manifest_input(manifest: Path) -> None:
     out = manifest.parent / "report.sarif"
     assert run_kcheck("check", "--manifest", str(manifest), "--format", "sarif", "-o", str(out)).returncode == 2
     assert json.loads(out.read_text())["version"] == "2.1.0"
+
+
+def test_a_broken_rule_file_is_one_error_for_the_whole_batch(manifest: Path) -> None:
+    rules = manifest.parent / "bad-rules.toml"
+    rules.write_text('[[rule]]\nid = "XT001"\n')
+    result = run_kcheck("check", "--manifest", str(manifest), "--rules", str(rules))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"kcheck: error: {rules}: ") and result.stderr.count("\n") == 1
