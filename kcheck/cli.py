@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -24,6 +24,14 @@ app = typer.Typer(
 
 
 class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+
+
+class ListFormat(str, enum.Enum):
     text = "text"
     json = "json"
 
@@ -57,6 +65,15 @@ Arch = Annotated[Optional[str], typer.Option(
     "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")]
 Rules = Annotated[Optional[list[str]], typer.Option(
     "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")]
+Waivers = Annotated[Optional[str], typer.Option(
+    "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")]
+Jobs = Annotated[Optional[int], typer.Option(
+    "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")]
+OutputFormat = Annotated[Format, typer.Option("--format", help="Report format.")]
+Output = Annotated[Optional[str], typer.Option(
+    "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")]
+FailOnOption = Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit status 1.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")]
 
 
 @app.command()
@@ -71,16 +88,34 @@ def check(
     kernel_version: Version = None,
     arch: Arch = None,
     rules: Rules = None,
-    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
-    output: Annotated[Optional[str], typer.Option(
-        "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")] = None,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Lowest severity that makes the exit status 1.")] = FailOn.error,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")] = False,
+    waivers: Waivers = None,
+    manifest: Annotated[Optional[str], typer.Option(
+        "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")] = None,
+    jobs: Jobs = None,
+    output_format: OutputFormat = Format.text,
+    output: Output = None,
+    fail_on: FailOnOption = FailOn.error,
+    verbose: Verbose = False,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.pipeline import CheckRequest, run_check
 
+    setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
+                     memory, kernel_version, arch)
+    waiver_list = _load_waivers(waivers)
+    if manifest:
+        if any(option is not None for option in setup_options):
+            raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
+        from kcheck.batch import BatchOptions, load_manifest, run_batch
+
+        targets = load_manifest(manifest, tuple(rules or ()))
+        batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
+                                                manifest), jobs)
+        paths = tuple(getattr(t.request, key) for t in targets
+                      for key in ("system_config", "capture_config", "cmdline_file", "kexec_file"))
+        _emit(batch, output_format.value, output, verbose, fail_on,
+              inputs=(manifest, waivers, *paths, *(rules or ())))
+        raise typer.Exit(batch.exit_status)
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
     request = CheckRequest(
@@ -88,34 +123,65 @@ def check(
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory, kernel_version=kernel_version,
         arch=arch, rule_files=tuple(rules or ()))
     report = run_check(request)
-    _emit(report, output_format.value, output, verbose,
-          inputs=(system_config, capture_config, cmdline_file, kexec_file, *(rules or ())))
-    raise typer.Exit(_exit_status(report, fail_on))
+    if waiver_list:
+        from kcheck.waivers import apply_waivers
+
+        report = apply_waivers(report, waiver_list)
+    _emit(report, output_format.value, output, verbose, fail_on,
+          inputs=(system_config, capture_config, cmdline_file, kexec_file, waivers, *(rules or ())))
+    raise typer.Exit(report.exit_status(_threshold(fail_on)))
 
 
-def _emit(report: object, fmt: str, output: str | None, verbose: bool,
+@app.command("lint-configs")
+def lint_configs(
+    files: Annotated[list[str], typer.Argument(metavar="CONFIG...", help="Kernel .config files.")],
+    kernel_version: Version = None,
+    arch: Arch = None,
+    rules: Rules = None,
+    waivers: Waivers = None,
+    jobs: Jobs = None,
+    output_format: OutputFormat = Format.text,
+    output: Output = None,
+    fail_on: FailOnOption = FailOn.error,
+    verbose: Verbose = False,
+) -> None:
+    """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
+    from kcheck.batch import BatchOptions, config_targets, run_batch
+
+    targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
+    batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
+                                            _threshold(fail_on)), jobs)
+    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())))
+    raise typer.Exit(batch.exit_status)
+
+
+def _load_waivers(path: str | None) -> tuple[Any, ...]:
+    if path is None:
+        return ()
+    from kcheck.waivers import load_waivers
+
+    return load_waivers(path)
+
+
+def _threshold(fail_on: FailOn) -> Any:
+    from kcheck.model import Severity
+
+    return None if fail_on is FailOn.never else Severity.parse(fail_on.value)
+
+
+def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
           inputs: tuple[str | None, ...]) -> None:
     from kcheck.output import refuse_inputs, write_atomic
-    from kcheck.reporters import renderer
+    from kcheck.reporters import render
 
     if output:
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
-    text = renderer(fmt)(report, color=color, verbose=verbose)
+    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on))  # type: ignore[arg-type]
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
         sys.stdout.write(text)
-
-
-def _exit_status(report: object, fail_on: FailOn) -> int:
-    from kcheck.model import Report, Severity
-
-    assert isinstance(report, Report)
-    if fail_on is FailOn.never:
-        return 0
-    worst = report.worst()
-    return 1 if worst is not None and worst >= Severity.parse(fail_on.value) else 0
 
 
 @app.command()
@@ -136,7 +202,7 @@ def fix(
         help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")] = None,
     verify_with_kbuild: Annotated[bool, typer.Option(
         "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", help="Summary format.")] = Format.text,
+    output_format: Annotated[ListFormat, typer.Option("--format", help="Summary format.")] = ListFormat.text,
 ) -> None:
     """Write config fragments, a corrected boot command line and kexec command."""
     from kcheck.fixers.write import make_fixes, render_json, write_outputs
@@ -154,7 +220,7 @@ def fix(
                         verify_with_kbuild=verify_with_kbuild,
                         config_paths={"system": system_config, "capture": capture_config or system_config})
     write_outputs(result, output_dir, inputs)
-    text = render_json(result) if output_format is Format.json else result.files["summary.txt"]
+    text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
     sys.stdout.write(text)
     unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
     raise typer.Exit(1 if unfixed else 0)
@@ -163,7 +229,7 @@ def fix(
 @app.command("rules")
 def list_rules(
     rules: Rules = None,
-    output_format: Annotated[Format, typer.Option("--format", help="List format.")] = Format.text,
+    output_format: Annotated[ListFormat, typer.Option("--format", help="List format.")] = ListFormat.text,
 ) -> None:
     """List the rules: id, severity, where they apply, title."""
     from kcheck.docs import rule_list

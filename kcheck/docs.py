@@ -7,17 +7,17 @@ the fix, where it applies and the source.  Nothing is written twice.
 
 from __future__ import annotations
 
-import json
-import textwrap
-
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.errors import KcheckError
+from kcheck.model import RuleInfo
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:
     rules = load_rules(extra)
     if fmt == "json":
+        import json
+
         return json.dumps([_summary(rule) for rule in rules], indent=2) + "\n"
     lines = [f"{r.id}  {r.severity.label:<7} {r.kernel:<7} {r.name:<38} {r.applies_to()}"
              for r in rules]
@@ -40,11 +40,32 @@ def find_rule(rule_id: str, extra: tuple[str, ...]) -> Rule:
 
 def rule_page(rule_id: str, extra: tuple[str, ...]) -> str:
     rule = find_rule(rule_id, extra)
-    out = [f"{rule.id} {rule.name}: {rule.title}", "",
-           f"Severity: {rule.severity.label}    Concerns: the {rule.kernel} "
+    out = [f"{rule.id} {rule.name}: {rule.title}", "", rule_help(rule), "", f"Defined in {rule.file}"]
+    return "\n".join(out) + "\n"
+
+
+def rule_info(rule: Rule) -> RuleInfo:
+    """The rule as reporters see it (SARIF rule descriptors), help text included."""
+    return RuleInfo(id=rule.id, name=rule.name, title=rule.title, why=" ".join(rule.why.split()),
+                    severity=rule.severity, kernel=rule.kernel, source=rule.source,
+                    help=rule_help(rule, width=0))
+
+
+def rule_help(rule: Rule, width: int = 78) -> str:
+    """The body of ``kcheck explain``: severity, scope, why, example, fix.
+
+    ``width=0`` leaves the paragraph unwrapped (SARIF help; wrapping every
+    rule on every run would cost more start-up time than the check).
+    """
+    why = " ".join(rule.why.split())
+    if width:
+        import textwrap
+
+        why = textwrap.fill(why, width)
+    out = [f"Severity: {rule.severity.label}    Concerns: the {rule.kernel} "
            f"{'kernel' if rule.kernel in ('system', 'capture') else 'input'}",
            f"Applies to: {rule.applies_to()}", f"Source: {rule.source}", "",
-           "## Why it matters", textwrap.fill(" ".join(rule.why.split()), 78)]
+           "## Why it matters", why]
     if rule.example:
         out += ["", "## Example"]
         if "bad" in rule.example:
@@ -54,8 +75,7 @@ def rule_page(rule_id: str, extra: tuple[str, ...]) -> str:
     fix = _fix_text(rule)
     if fix:
         out += ["", "## Fix", *fix]
-    out += ["", f"Defined in {rule.file}"]
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def _fix_text(rule: Rule) -> list[str]:

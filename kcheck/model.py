@@ -49,6 +49,11 @@ class Location:
     line: int | None = None
     column: int | None = None
 
+    @property
+    def is_file(self) -> bool:
+        """False for inputs given as option text (``--kexec``): nothing to annotate."""
+        return not self.path.startswith("--")
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -156,6 +161,44 @@ class KernelSummary:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What reporters may say about a rule (SARIF's rule descriptors), without loading rules."""
+
+    id: str
+    name: str
+    title: str
+    why: str
+    severity: Severity
+    kernel: str
+    source: str
+    help: str
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    """What became of one waiver: ``applied`` (to ``matched`` findings), ``expired`` or ``stale``."""
+
+    rule: str
+    reason: str
+    source: str
+    state: str
+    matched: int = 0
+    kernel: str | None = None
+    target: str | None = None
+    expires: str | None = None
+
+    def describe(self) -> str:
+        """One line for the text report and tool notifications."""
+        scope = f"{self.rule}" + (f" ({self.kernel} kernel)" if self.kernel else "") + \
+            (f" in target {self.target}" if self.target else "")
+        if self.state == "expired":
+            return f"waiver {self.source} for {scope} expired on {self.expires}: not applied"
+        if self.state == "stale":
+            return f"waiver {self.source} for {scope} matches no finding (stale): remove it"
+        return f"waiver {self.source} for {scope} applied to {self.matched} finding(s): {self.reason}"
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a reporter needs: inputs, every rule result, notes."""
 
@@ -163,6 +206,8 @@ class Report:
     results: tuple[RuleResult, ...]
     notes: tuple[str, ...] = ()
     memory_map: dict[str, Any] | None = None
+    rules: tuple[RuleInfo, ...] = ()
+    waivers: tuple[WaiverStatus, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -172,3 +217,32 @@ class Report:
         """The highest severity among findings that count for the exit status."""
         levels = [f.severity for f in self.findings if include_waived or not f.waived]
         return max(levels) if levels else None
+
+    def exit_status(self, fail_on: Severity | None) -> int:
+        """1 when a finding that counts is at or above ``fail_on`` (None: never), else 0."""
+        worst = self.worst()
+        return 1 if fail_on is not None and worst is not None and worst >= fail_on else 0
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """One set-up of a batch: its report, or the one-line error that stopped it."""
+
+    name: str
+    report: Report | None
+    error: str | None
+    exit_status: int
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Many set-ups checked together (``--manifest``, ``lint-configs``): one output."""
+
+    targets: tuple[TargetReport, ...]
+    rules: tuple[RuleInfo, ...] = ()
+    waivers: tuple[WaiverStatus, ...] = ()
+    source: str | None = None
+
+    @property
+    def exit_status(self) -> int:
+        return max((t.exit_status for t in self.targets), default=0)

@@ -70,10 +70,12 @@ def run_check(request: CheckRequest) -> Report:
 
 def run_check_on(request: CheckRequest, setup: Setup) -> Report:
     """Evaluate the rules on an already read set-up."""
+    from kcheck.docs import rule_info
+
     rules = load_rules(request.rule_files)
     results = tuple(evaluate(rules, setup))
     return Report(inputs=describe_inputs(setup, request), results=results,
-                  notes=tuple(_notes(setup, results)))
+                  notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules))
 
 
 def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | None,

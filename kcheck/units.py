@@ -1,8 +1,9 @@
 """Numbers as kernel configs and rule files write them.
 
 ``0x1000000``, ``16777216``, ``16M``: ``parse_number`` accepts what kconfig
-hex/int symbols and memparse-style sizes use.  (The boot line's crashkernel=
-has its own, stricter parser in :mod:`kcheck.inputs.crashkernel`.)
+hex/int symbols and memparse-style sizes use, without memparse's octal (the
+boot line's numbers go through :mod:`kcheck.inputs.memparse`, which also
+formats sizes).
 """
 
 from __future__ import annotations
@@ -24,14 +25,6 @@ def parse_number(text: str) -> int:
     if value < 0:
         raise ValueError("negative")
     return value << shift
-
-
-def format_size(value: int) -> str:
-    """The shortest exact K/M/G form: 67108864 -> ``64M``."""
-    for suffix, shift in (("E", 60), ("P", 50), ("T", 40), ("G", 30), ("M", 20), ("K", 10)):
-        if value and value % (1 << shift) == 0:
-            return f"{value >> shift}{suffix}"
-    return str(value)
 
 
 def format_hex(value: int) -> str:

@@ -15,7 +15,9 @@ FIXTURES = ROOT / "fixtures"
 
 def run_kcheck(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kcheck`` in a real process, as the console script would."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    # Run this checkout's kcheck whatever the working directory.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "kcheck", *args], capture_output=True,
                           text=True, cwd=cwd or ROOT, env=env, input=stdin, timeout=120)
 

@@ -80,8 +80,8 @@ class Range:
         return total_mem >= self.start and total_mem < (MASK64 if self.end is None else self.end)
 
     def format(self) -> str:
-        end = "" if self.end is None else format_size(self.end)
-        return f"{format_size(self.start)}-{end}:{format_size(self.size)}"
+        end = "" if self.end is None else _portable(self.end)
+        return f"{_portable(self.start)}-{end}:{_portable(self.size)}"
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,10 @@ class CrashkernelSpec:
         """The value spelled canonically (no ``crashkernel=`` prefix)."""
         if self.kind == "auto":
             return "auto"
-        at = "" if self.offset is None else f"@{format_size(self.offset)}"
+        at = "" if self.offset is None else f"@{_portable(self.offset)}"
         if self.kind == "ranges":
             return ",".join(r.format() for r in self.ranges) + at
-        size = format_size(self.size or 0)
+        size = _portable(self.size or 0)
         if self.kind == "simple":
             return size + at
         return f"{size},{self.kind}"
@@ -123,6 +123,11 @@ class CrashkernelSpec:
     def token(self) -> str:
         """``crashkernel=<value>`` spelled canonically."""
         return NAME + self.format()
+
+
+def _portable(n: int) -> str:
+    """A size every kernel's memparse reads: T/P/E arrived after 2.6.13."""
+    return format_size(n, LEGACY_SUFFIXES)
 
 
 # --- the kernel's parsers, on the value (text after "crashkernel=") --------

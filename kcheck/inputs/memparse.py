@@ -76,16 +76,17 @@ def memparse(text: str, pos: int = 0, suffixes: str = ALL_SUFFIXES) -> tuple[int
     return value, end
 
 
-def format_size(n: int) -> str:
+def format_size(n: int, suffixes: str | tuple[str, ...] = ALL_SUFFIXES) -> str:
     """Shortest exact memparse spelling: 67108864 -> ``64M``, 1000 -> ``1000``.
 
     Never produces a leading zero (which the kernel would read as octal).
+    ``suffixes`` limits the spelling, e.g. to K/M/G, which every kernel reads.
     """
     if n < 0:
         raise ValueError(f"negative size {n}")
     if n == 0:
         return "0"
-    for suffix in reversed(ALL_SUFFIXES):
+    for suffix in reversed(suffixes):
         shift = SUFFIX_SHIFT[suffix]
         if n % (1 << shift) == 0:
             return f"{n >> shift}{suffix}"

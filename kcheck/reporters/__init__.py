@@ -1,30 +1,58 @@
 """Reporters render a :class:`~kcheck.model.Report`; they never decide anything.
 
-Each format is one module with ``render(report, *, color) -> str``.  The
-registry maps ``--format`` names to module paths so that only the requested
-reporter is imported.
+Each format is one module with ``render(report, *, color, verbose, fail_on)``
+and ``render_batch(batch, ...)`` for many set-ups.  The registry maps
+``--format`` names to module paths so that only the requested reporter is
+imported.  ``fail_on`` (None for ``never``) is the exit-status threshold, for
+formats that mark failures themselves (JUnit).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 
-from kcheck.model import Report
+from kcheck.model import BatchReport, Report, TargetReport
 
 FORMATS = {
     "text": "kcheck.reporters.text",
     "json": "kcheck.reporters.json_report",
+    "sarif": "kcheck.reporters.sarif",
+    "junit": "kcheck.reporters.junit",
+    "github": "kcheck.reporters.github",
 }
 
 Renderer = Callable[..., str]
 
 
-def renderer(name: str) -> Renderer:
-    """The ``render`` function of the reporter called ``name``."""
+def renderer(name: str, *, batch: bool = False) -> Renderer:
+    """The ``render`` (or ``render_batch``) function of the reporter called ``name``."""
     module = importlib.import_module(FORMATS[name])
-    render: Renderer = module.render
+    render: Renderer = module.render_batch if batch else module.render
     return render
+
+
+def render(name: str, subject: Report | BatchReport, **options: object) -> str:
+    """Render one report or a batch in format ``name``."""
+    return renderer(name, batch=isinstance(subject, BatchReport))(subject, **options)
+
+
+def single_target(report: Report) -> TargetReport:
+    """A lone report as a nameless batch target, so batch-shaped formats need one code path."""
+    return TargetReport(name="", report=report, error=None, exit_status=0)
+
+
+def relative_path(path: str) -> str:
+    """``path`` relative to the current directory when it is below it (code scanning
+    resolves paths against the checkout), else absolute; always with ``/``."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    if absolute == here or absolute.startswith(here.rstrip(os.sep) + os.sep):
+        path = os.path.relpath(absolute, here)
+    else:
+        path = absolute
+    return path.replace(os.sep, "/")
 
 
 def summary(report: Report) -> dict[str, int]:

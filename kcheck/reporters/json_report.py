@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from kcheck import __version__
-from kcheck.model import Finding, Report
+from kcheck.model import BatchReport, Finding, Report, Severity
 from kcheck.reporters import summary
 
 SCHEMA_VERSION = 1
@@ -40,9 +41,32 @@ def report_dict(report: Report) -> dict[str, Any]:
                      "reason": r.reason or None} for r in report.results],
         "notes": list(report.notes),
         "memory_map": report.memory_map,
+        "waivers": [asdict(w) for w in report.waivers],
         "summary": summary(report),
     }
 
 
-def render(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+def render(report: Report, *, color: bool = False, verbose: bool = False,
+           fail_on: Severity | None = Severity.ERROR) -> str:
     return json.dumps(report_dict(report), indent=2) + "\n"
+
+
+def batch_dict(batch: BatchReport) -> dict[str, Any]:
+    """``schemas/batch-report.schema.json``: each target's single report, then a summary."""
+    targets = [{"name": t.name, "report": report_dict(t.report) if t.report else None,
+                "error": t.error, "exit_status": t.exit_status} for t in batch.targets]
+    return {
+        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "manifest": batch.source,
+        "targets": targets,
+        "waivers": [asdict(w) for w in batch.waivers],
+        "summary": {"targets": len(targets),
+                    "failed": sum(1 for t in batch.targets if t.exit_status == 1),
+                    "unreadable": sum(1 for t in batch.targets if t.report is None),
+                    "exit_status": batch.exit_status},
+    }
+
+
+def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
+                 fail_on: Severity | None = Severity.ERROR) -> str:
+    return json.dumps(batch_dict(batch), indent=2) + "\n"

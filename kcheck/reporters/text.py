@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcheck.model import Finding, Report, Severity
+from kcheck.model import BatchReport, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary
 
 GROUPS = (
@@ -15,7 +15,8 @@ GROUPS = (
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-def render(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+def render(report: Report, *, color: bool = False, verbose: bool = False,
+           fail_on: Severity | None = Severity.ERROR) -> str:
     paint = _painter(color)
     inputs = report.inputs
     lines: list[str] = []
@@ -40,9 +41,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False) -> str
         lines.append(paint("Rules skipped", "1"))
         lines.extend(f"  {r.rule} ({r.kernel}): {r.reason}" for r in report.results
                      if r.status.value == "skip")
-    if report.notes:
+    notes = [f"note: {note}" for note in report.notes] + _waivers(report.waivers, verbose)
+    if notes:
         lines.append("")
-        lines.extend(f"note: {note}" for note in report.notes)
+        lines.extend(notes)
     counts = summary(report)
     lines.append("")
     verdict = (paint("FAIL", "1;31") if counts["error"] else
@@ -52,6 +54,37 @@ def render(report: Report, *, color: bool = False, verbose: bool = False) -> str
                  f"{counts['info']} info{waived}; {counts['passed']} rules passed, "
                  f"{counts['skipped']} not applicable")
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
+    return [f"{'note' if w.state == 'applied' else 'warning'}: {w.describe()}" for w in waivers
+            if verbose or w.state != "applied"]
+
+
+def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
+                 fail_on: Severity | None = Severity.ERROR) -> str:
+    """Each target's report under a heading, then one summary line per target."""
+    paint = _painter(color)
+    out: list[str] = []
+    rows: list[tuple[str, str, str, str]] = []
+    for target in batch.targets:
+        out.append(paint(f"== {target.name} ==", "1"))
+        if target.report is None:
+            out.append(f"error: {target.error}\n")
+            rows.append((target.name, "-", "-", f"error: {target.error}"))
+            continue
+        out.append(render(target.report, color=color, verbose=verbose, fail_on=fail_on))
+        counts = summary(target.report)
+        rows.append((target.name, str(counts["error"]), str(counts["warning"]),
+                     "FAIL" if target.exit_status else "ok"))
+    if batch.waivers:
+        out.extend(line + "\n" for line in _waivers(batch.waivers, verbose))
+    width = max([len("target")] + [len(row[0]) for row in rows])
+    out.append(f"{'target':<{width}}  errors  warnings  verdict")
+    out.extend(f"{name:<{width}}  {errors:>6}  {warnings:>8}  {verdict}" for name, errors, warnings, verdict in rows)
+    failed = sum(1 for t in batch.targets if t.exit_status)
+    out.append(f"{len(batch.targets)} targets, {failed} failed")
+    return "\n".join(out) + "\n"
 
 
 def _finding(finding: Finding, paint: "Painter") -> list[str]:

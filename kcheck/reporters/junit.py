@@ -1,0 +1,108 @@
+"""JUnit XML for GitLab (artifacts:reports:junit) and Jenkins (the junit step).
+
+One ``<testsuite>`` per kernel or input (per target, for a batch), one
+``<testcase>`` per rule evaluated there.  A finding at or above ``--fail-on``
+is a ``<failure>``; a waived finding or a rule that did not apply is
+``<skipped>`` with the reason; a finding below the threshold passes and shows
+in ``<system-out>``.  A target whose inputs could not be read is an ``<error>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kcheck.model import BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.reporters import relative_path, single_target
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+KERNELS = (("system", "system kernel"), ("capture", "capture kernel"), ("boot", "boot command line"),
+           ("kexec", "kexec command"), ("host", "host"))
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False,
+           fail_on: Severity | None = Severity.ERROR) -> str:
+    return junit_xml([single_target(report)], fail_on)
+
+
+def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
+                 fail_on: Severity | None = Severity.ERROR) -> str:
+    return junit_xml(batch.targets, fail_on)
+
+
+def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="kcheck")
+    for target in targets:
+        if target.report is None:
+            suite = _suite(root, target.name or "kcheck")
+            case = ET.SubElement(suite, "testcase", name="read inputs", classname=f"{target.name}.inputs", time="0")
+            ET.SubElement(case, "error", message=target.error or "", type="InputError").text = target.error
+            _count(suite)
+            continue
+        for kernel, label in KERNELS:
+            results = [r for r in target.report.results if r.kernel == kernel]
+            if not results:
+                continue
+            suite = _suite(root, f"{target.name}: {label}" if target.name else label)
+            classname = f"{target.name}.{kernel}" if target.name else f"kcheck.{kernel}"
+            for result in results:
+                _case(suite, result, classname, target.report, fail_on)
+            _count(suite)
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
+    root.set("time", "0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suite(root: Element, name: str) -> Element:
+    import xml.etree.ElementTree as ET
+
+    return ET.SubElement(root, "testsuite", name=name)
+
+
+def _case(suite: Element, result: RuleResult, classname: str, report: Report,
+          fail_on: Severity | None) -> None:
+    import xml.etree.ElementTree as ET
+
+    info = next((r for r in report.rules if r.id == result.rule), None)
+    case = ET.SubElement(suite, "testcase", name=f"{result.rule} {info.name}" if info else result.rule,
+                         classname=classname, time="0")
+    finding = result.finding
+    if result.status is Status.SKIP:
+        ET.SubElement(case, "skipped", message=f"not applicable: {result.reason}")
+        return
+    if finding is None:
+        return
+    if finding.location is not None and finding.location.is_file:
+        case.set("file", relative_path(finding.location.path))
+        if finding.location.line:
+            case.set("line", str(finding.location.line))
+    text = f"{finding.severity.label}: {finding.title}\n{finding.message}"
+    fix = finding.fix.describe()
+    if fix:
+        text += f"\nfix: {fix}"
+    if finding.location is not None and finding.location.is_file:
+        line = f":{finding.location.line}" if finding.location.line else ""
+        text += f"\nat {relative_path(finding.location.path)}{line}"
+    if finding.waived:
+        ET.SubElement(case, "skipped", message=f"waived: {finding.waived}")
+        ET.SubElement(case, "system-out").text = text
+    elif fail_on is not None and finding.severity >= fail_on:
+        ET.SubElement(case, "failure", message=f"{finding.rule}: {finding.message}",
+                      type=finding.severity.label).text = text
+    else:
+        ET.SubElement(case, "system-out").text = text
+
+
+def _count(suite: Element) -> None:
+    cases = list(suite.iter("testcase"))
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+    suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
+    suite.set("time", "0")

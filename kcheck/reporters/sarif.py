@@ -1,0 +1,128 @@
+"""SARIF 2.1.0 for code scanning: rule descriptors from the rule files, one result per finding.
+
+Results point at the ``.config`` line of the offending symbol (or at the file
+that carries the problem, such as ``--cmdline-file``), with paths relative to
+the current directory so that GitHub code scanning annotates the right line
+of the checked-out repository.  A waived finding stays, with an accepted
+external suppression carrying the waiver's reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from kcheck import __version__
+from kcheck.model import BatchReport, Finding, Report, RuleInfo, Severity, TargetReport, WaiverStatus
+from kcheck.reporters import relative_path, single_target
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_INPUT_NAMES = {"boot": "boot command line", "kexec": "kexec command", "host": "host",
+                "system": "system kernel", "capture": "capture kernel"}
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False,
+           fail_on: Severity | None = Severity.ERROR) -> str:
+    return _dump(sarif_log([single_target(report)], report.rules, report.waivers))
+
+
+def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
+                 fail_on: Severity | None = Severity.ERROR) -> str:
+    return _dump(sarif_log(batch.targets, batch.rules, batch.waivers))
+
+
+def _dump(log: dict[str, Any]) -> str:
+    return json.dumps(log, indent=2) + "\n"
+
+
+def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
+              waivers: Sequence[WaiverStatus]) -> dict[str, Any]:
+    """One run holding every target's results; targets are told apart by message and properties."""
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    results: list[dict[str, Any]] = []
+    execution: list[dict[str, Any]] = []
+    for target in targets:
+        prefix = f"[{target.name}] " if target.name else ""
+        if target.report is None:
+            execution.append(_notification("error", f"{prefix}{target.error}"))
+            continue
+        results.extend(_result(finding, target.name, index) for finding in target.report.findings)
+        execution.extend(_notification("note", f"{prefix}{note}") for note in target.report.notes)
+    invocation: dict[str, Any] = {
+        "executionSuccessful": all(t.report is not None for t in targets),
+        "toolExecutionNotifications": execution,
+        "toolConfigurationNotifications": [
+            _notification("warning", w.describe()) for w in waivers if w.state != "applied"],
+    }
+    driver = {"name": "kcheck", "version": __version__, "semanticVersion": __version__,
+              "rules": [_descriptor(rule) for rule in rules]}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0",
+            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
+
+
+def _descriptor(rule: RuleInfo) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.why},
+        "help": {"text": rule.help, "markdown": rule.help},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["kdump", rule.kernel], "source": rule.source},
+    }
+
+
+def _result(finding: Finding, target: str, index: dict[str, int]) -> dict[str, Any]:
+    text = f"{finding.title}: {finding.message}"
+    fix = finding.fix.describe()
+    if fix:
+        text += f". Fix: {fix}"
+    properties: dict[str, Any] = {"kernel": finding.kernel, "symbols": list(finding.symbols),
+                                  "fix": finding.fix.as_dict(), "reference": finding.reference}
+    if target:
+        properties["target"] = target
+        text = f"[{target}] {text}"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [_location(finding, target)],
+        "partialFingerprints": {"kcheckFinding/v1": f"{target}:{finding.rule}:{finding.kernel}"},
+        "properties": properties,
+    }
+    if finding.rule in index:
+        result["ruleIndex"] = index[finding.rule]
+    if finding.waived:
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.waived}]
+    return result
+
+
+def _location(finding: Finding, target: str) -> dict[str, Any]:
+    location = finding.location
+    if location is None or not location.is_file:
+        # Given as option text: no file to annotate; name the input instead.
+        name = location.path if location else _INPUT_NAMES.get(finding.kernel, finding.kernel)
+        return {"logicalLocations": [{"name": name, "kind": "object",
+                                      "fullyQualifiedName": f"{target}/{name}" if target else name}]}
+    # Code scanning needs region.startLine: a symbol absent from the file points at its first line.
+    region: dict[str, int] = {"startLine": location.line or 1}
+    if location.column:
+        region["startColumn"] = location.column
+    return {"physicalLocation": {"artifactLocation": {"uri": file_uri(location.path)}, "region": region}}
+
+
+def file_uri(path: str) -> str:
+    """A relative URI reference below the current directory, else an absolute ``file:`` URI."""
+    shown = relative_path(path)
+    if os.path.isabs(shown):
+        return Path(shown).as_uri()
+    return quote(shown, safe="/")
+
+
+def _notification(level: str, text: str) -> dict[str, Any]:
+    return {"level": level, "message": {"text": text}}
