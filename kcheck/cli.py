@@ -118,6 +118,27 @@ def _exit_status(report: object, fail_on: FailOn) -> int:
     return 1 if worst is not None and worst >= Severity.parse(fail_on.value) else 0
 
 
+@app.command()
+def preflight(
+    root: Annotated[str, typer.Option(
+        "--root", metavar="DIR",
+        help="Host tree to read: / for this host, or a tree captured from one.")] = "/",
+    rules: Rules = None,
+    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest severity that makes the exit status 1.")] = FailOn.error,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")] = False,
+) -> None:
+    """Check a running host (or a captured tree): will it capture a crash dump?"""
+    from kcheck.preflight import run_preflight
+
+    report = run_preflight(root, tuple(rules or ()))
+    _emit(report, output_format.value, output, verbose, inputs=tuple(rules or ()))
+    raise typer.Exit(_exit_status(report, fail_on))
+
+
 @app.command("rules")
 def list_rules(
     rules: Rules = None,

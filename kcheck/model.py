@@ -156,6 +156,21 @@ class KernelSummary:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """``kcheck preflight``'s answer: will this host capture a dump, and if not, why."""
+
+    captures: bool
+    reason: str | None = None
+    rule: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.captures:
+            return "This host WILL capture a crash dump."
+        return f"This host will NOT capture a crash dump: {(self.reason or '').rstrip('.')}."
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a reporter needs: inputs, every rule result, notes."""
 
@@ -163,6 +178,7 @@ class Report:
     results: tuple[RuleResult, ...]
     notes: tuple[str, ...] = ()
     memory_map: dict[str, Any] | None = None
+    verdict: Verdict | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -41,6 +41,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "notes": list(report.notes),
         "memory_map": report.memory_map,
         "summary": summary(report),
+        "verdict": None if report.verdict is None else {
+            "captures": report.verdict.captures, "reason": report.verdict.reason,
+            "rule": report.verdict.rule, "text": report.verdict.line},
     }
 
 
