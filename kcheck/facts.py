@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kcheck.inputs.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
+from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
 if TYPE_CHECKING:
@@ -52,7 +53,26 @@ class Kernel:
             return self.arch
         if head == "pae":
             return self.pae
+        if head == "load_address":
+            return self.load_address
         raise KeyError(".".join(parts))
+
+    @property
+    def load_address(self) -> int | None:
+        """Where an x86 kernel runs when not relocated: LOAD_PHYSICAL_ADDR.
+
+        arch/x86/include/asm/boot.h: ALIGN_UP(CONFIG_PHYSICAL_START,
+        CONFIG_PHYSICAL_ALIGN); before 2.6.20 there is no alignment symbol.
+        """
+        if self.config is None or self.arch not in ("i386", "x86_64"):
+            return None
+        try:
+            start = parse_number(self.config.get("PHYSICAL_START") or "0x100000")
+            align = parse_number(self.config.get("PHYSICAL_ALIGN") or "1")
+        except ValueError:
+            return None
+        align = max(align, 1)
+        return (start + align - 1) // align * align
 
     @property
     def pae(self) -> bool | None:
@@ -117,8 +137,13 @@ class Setup:
             raise MissingInput("--cmdline")
         if parts[0] == "param":
             return _param(self.cmdline, parts[1])
+        if parts[0] == "kaslr":
+            return self.kaslr
         if parts[0] == "crashkernel":
-            return self.crashkernel_facts.get(parts[1])
+            facts = self.crashkernel_facts
+            if parts[1] not in facts and facts.get("needs_memory"):
+                raise MissingInput("--memory (crashkernel= uses ranges)")
+            return facts.get(parts[1])
         raise KeyError("boot." + ".".join(parts))
 
     def _kexec(self, parts: list[str]) -> Any:
@@ -131,6 +156,8 @@ class Setup:
         if head == "append":
             if parts[1] == "text":
                 return self.capture_cmdline.text if self.capture_cmdline else None
+            if parts[1] == "length":
+                return len(self.capture_cmdline.text) if self.capture_cmdline else 0
             if self.capture_cmdline is None:
                 return None
             return _param(self.capture_cmdline, parts[2])
@@ -144,6 +171,14 @@ class Setup:
             "unknown": ", ".join(kexec.unknown) or None,
         }
         return simple[head]
+
+    @property
+    def kaslr(self) -> bool | None:
+        """Whether the system kernel randomises its physical load address (x86)."""
+        config = self.system.config
+        if config is None or self.cmdline is None:
+            return None
+        return config.enabled("RANDOMIZE_BASE") and not self.cmdline.has("nokaslr")
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:
@@ -173,15 +208,23 @@ class Setup:
         from kcheck.inputs.crashkernel import find_crashkernel, resolve_crashkernel
 
         assert self.cmdline is not None
-        tokens = find_crashkernel(self.cmdline.text)
+        tokens = find_crashkernel(self.cmdline.text, version=self.system.version)
         facts: dict[str, Any] = {"present": bool(tokens), "count": len(tokens)}
         reservation = resolve_crashkernel(self.cmdline.text, version=self.system.version,
                                           arch=self.system.arch, memory=self.memory)
         if reservation is None:
             return facts
+        facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
+        plain = [t for t in tokens if t.kind in ("simple", "ranges", "auto")]
+        facts["repeated"] = len(plain) > 1
+        facts["embedded"] = next((t.container or "--" for t in tokens if t.embedded), None)
+        facts["cma_size"] = reservation.cma_size
+        facts["alignment"] = self._crashkernel_alignment()
+        if reservation.size is None:  # ranges, and the RAM size was not given
+            facts["needs_memory"] = True
+            return facts
         reserves = reservation.size > 0
         facts.update(
-            raw=reservation.used_token.raw if reservation.used_token else tokens[-1].raw,
             size=reservation.size if reserves else None,
             offset=reservation.offset if reserves else None,
             end=(reservation.offset + reservation.size
@@ -190,6 +233,14 @@ class Setup:
             problem="; ".join(reservation.problems) or None,
         )
         return facts
+
+    def _crashkernel_alignment(self) -> int | None:
+        from kcheck.inputs.crashkernel import offset_alignment
+
+        config = self.system.config
+        lpae = config is not None and config.enabled("ARM_LPAE")
+        page = 65536 if config is not None and config.enabled("PPC_64K_PAGES") else 4096
+        return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
 
 
 def _param(cmdline: Cmdline, name: str) -> Any:

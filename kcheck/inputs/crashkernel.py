@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.inputs.crashkernel_find import find_crashkernel, last_token, scan, token_value
 from kcheck.inputs.crashkernel_syntax import (
     NAME,
     V_CMA,
@@ -36,16 +38,12 @@ from kcheck.inputs.crashkernel_syntax import (
     Grammar,
     Parsed,
     Range,
-    find_crashkernel,
     grammar_for,
-    last_token,
     parse_crashkernel_value,
     parse_plain,
     parse_suffix,
     round_up_128m,
-    token_value,
 )
-from kcheck.inputs.cmdline import parse_cmdline
 from kcheck.inputs.memparse import format_size, strtoull
 from kcheck.version import KernelVersion
 
@@ -74,6 +72,7 @@ V_SIZE_GE_RAM = _v("6.12")  # parse_crashkernel rejects size >= RAM (present in 
 HIGH_SINCE = {"x86_64": _v("3.9"), "i386": _v("3.9"), "arm64": _v("5.19"), "riscv64": _v("6.5")}
 CMA_ARCHES = ("x86_64", "i386")  # x86 only in the 6.17 series; other arches unverified
 GIB4 = 1 << 32
+NEWEST = KernelVersion((999, 0, 0, 0))  # stands for "the newest kernel" (version None)
 
 
 def normalize_arch(arch: str | None) -> str | None:
@@ -110,18 +109,20 @@ class Reservation:
 
 
 def _model(arch: str | None, version: KernelVersion | None) -> str:
+    """Which reservation logic (see the module docstring) ``arch``/``version`` runs."""
     if arch is None:
         return "generic"
-    newest = version is None
+    if version is None:
+        version = NEWEST
     if arch in ("x86_64", "i386"):
-        if newest or version >= V_GENERIC:
+        if version >= V_GENERIC:
             return "generic"
         return "x86_old" if version >= HIGH_SINCE[arch] else "plain"
     if arch == "arm64":
-        if newest or version >= V_GENERIC:
+        if version >= V_GENERIC:
             return "generic"
         return "arm64_old" if version >= HIGH_SINCE[arch] else "plain"
-    if arch == "riscv64" and (newest or version >= HIGH_SINCE[arch]):
+    if arch == "riscv64" and version >= HIGH_SINCE[arch]:
         return "generic"
     return "plain"
 
@@ -153,6 +154,7 @@ class _Resolver:
         self.tokens = find_crashkernel(text, version=version)
         self.problems: list[str] = []
         self.by_start = {t.start: t for t in self.tokens}
+        self.word_end = {h.p: h.word_end for h in scan(text, self.g)}
         self.kernel = f"Linux {version}" if version is not None else "current Linux"
 
     def spec(self, p: int | None) -> CrashkernelSpec | None:
@@ -166,20 +168,26 @@ class _Resolver:
         return self.done(0, None, None, False, None, used)
 
     def done(self, size: int | None, base: int | None, low: int | None, high: bool,
-             cma: int | None, used: int | None) -> Reservation:
+             cma: int | None, used: int | None, *, literal_base: bool = False) -> Reservation:
         spec = self.spec(used)
         if spec is not None:
             self.problems[:0] = list(spec.quirks)
             group = self.group(spec)
-            for t in self.tokens:
-                if t.start != used and self.group(t) == group and t.start is not None:
-                    self.problems.append(f"{self.label(t.start)} is ignored: the last one wins")
-        offset = base or None
+            ignored = [t for t in self.tokens if t.start != used and self.group(t) == group]
+            for t in ignored[:5]:
+                self.problems.append(f"{NAME}{t.raw} is ignored: the last one wins")
+            if len(ignored) > 5:
+                self.problems.append(f"{len(ignored) - 5} more crashkernel= tokens are ignored")
+        # From 2.6.27 a base of 0 asks the kernel to choose; before, 0 is an address.
+        offset = base if literal_base else (base or None)
         return Reservation(size, offset, low, high, cma, spec, tuple(self.problems), self.tokens)
 
     def group(self, spec: CrashkernelSpec) -> str:
         """Which get_last_crashkernel() search sees this token."""
-        return next((s for s in self.g.suffixes if spec.raw.endswith(s)), "plain")
+        start = spec.start or 0
+        end = self.word_end.get(start, start)
+        tail = self.text[max(start, end - 5) : end]
+        return next((s for s in self.g.suffixes if tail.endswith(s)), "plain")
 
     def plain(self, p: int) -> Parsed | None:
         """Parse the plain token at ``p``; None if RAM is needed but unknown."""
@@ -274,7 +282,7 @@ def _low(r: _Resolver, model: str, high: bool, base: int) -> int | None | str:
                 r.problems.append(f"{r.label(low_p)}: {lp.error}; the default low size is used")
             return default
         if lp.size == 0:
-            r.problems.append(f"{r.label(low_p)}: no low region, so 32-bit DMA and swiotlb "
+            r.problems.append(f"{r.label(low_p or 0)}: no low region, so 32-bit DMA and swiotlb "
                               "in the capture kernel may fail")
             return None
         return lp.size
@@ -337,7 +345,7 @@ def _resolve_legacy(r: _Resolver) -> Reservation:
     if problem:
         return r.nothing(chosen, problem)
     r.problems.append("kernels before 2.6.24 do not check the region (\"FIXME\" in setup.c)")
-    return r.done(size, base, None, False, None, chosen)
+    return r.done(size, base, None, False, None, chosen, literal_base=True)
 
 
 def offset_alignment(arch: str | None, version: KernelVersion | None, *, arm_lpae: bool = False,

@@ -1,4 +1,4 @@
-"""``crashkernel=`` as written: finding the tokens and parsing one value.
+"""``crashkernel=`` as written: parsing one value the way the kernel does.
 
 This is a port of the kernel's parser, not a grammar of our own, because the
 kernel's quirks decide what gets reserved:
@@ -35,7 +35,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from kcheck.inputs.cmdline import parse_cmdline
 from kcheck.inputs.memparse import ALL_SUFFIXES, LEGACY_SUFFIXES, MASK64, format_size, memparse
 from kcheck.version import KernelVersion
 
@@ -340,63 +339,3 @@ def _parse_value(v: str, g: Grammar) -> CrashkernelSpec:
     size_end = memparse(v, 0, g.memparse_suffixes)[1]
     offset = p.base if size_end > 0 and v.startswith("@", size_end) else None
     return CrashkernelSpec(v, "simple", p.size, offset, (), p.error, p.quirks)
-
-
-# --- finding the tokens ------------------------------------------------------
-
-
-def hits(text: str, g: Grammar) -> list[int]:
-    """Offsets of every "crashkernel=" the kernel's search would visit."""
-    nul = text.find("\0")
-    if nul >= 0:
-        text = text[:nul]
-    found: list[int] = []
-    p = text.find(NAME)
-    while p >= 0:
-        # 2.6.13 parse_cmdline_early looked only where the previous char was ' '.
-        if not g.legacy or p == 0 or text[p - 1] == " ":
-            found.append(p)
-        p = text.find(NAME, p + 1)
-    return found
-
-
-def token_value(text: str, p: int) -> str:
-    """The value of the hit at ``p``: up to the next space."""
-    return cut_value(text[p + len(NAME) :])
-
-
-def last_token(text: str, suffix: str | None, g: Grammar) -> int | None:
-    """``get_last_crashkernel``: the last hit with (or without) ``suffix``."""
-    chosen = None
-    for p in hits(text, g):
-        whole = NAME + token_value(text, p)
-        if suffix is None:
-            if not any(whole.endswith(s) for s in g.suffixes):
-                chosen = p
-        elif whole.endswith(suffix):
-            chosen = p
-    return chosen
-
-
-def find_crashkernel(cmdline_text: str, *, version: KernelVersion | None = None) -> tuple[CrashkernelSpec, ...]:
-    """Every ``crashkernel=`` the kernel's search sees, in order. Never raises."""
-    g = grammar_for(version)
-    parsed = parse_cmdline(cmdline_text)
-    specs: list[CrashkernelSpec] = []
-    for p in hits(cmdline_text, g):
-        spec = parse_crashkernel_value(token_value(cmdline_text, p), version=version)
-        container = None
-        after = parsed.init_start is not None and p >= parsed.init_start
-        quirks = spec.quirks
-        for param in parsed.params:
-            if param.start <= p < param.end:
-                name_start = param.start + (1 if cmdline_text[param.start] == '"' else 0)
-                if p != name_start:
-                    container = param.name
-                    quirks += (f"found inside parameter {param.name!r}: the kernel's strstr() "
-                               "search uses it anyway",)
-                break
-        if after:
-            quirks += ("found after '--' (an init argument): the kernel's strstr() search uses it anyway",)
-        specs.append(replace(spec, quirks=quirks, start=p, container=container, after_dashes=after))
-    return tuple(specs)

@@ -10,6 +10,10 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
 * ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
 * ``memory``, ``kernel_version``, ``arch``: as the CLI options.
 
+Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up) and ``debian:<config>``
+(a real Debian 6.1 config from the corpus with the set-up of
+tests/modern_setups.py; cases on it skip when the corpus is absent).
+
 The edited configs are written as real files and read by the real reader.
 """
 
@@ -23,6 +27,8 @@ from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
 from kcheck.model import RuleResult
 from kcheck.pipeline import CheckRequest, read_setup
+from tests.corpus import corpus_configs
+from tests.modern_setups import modern_setup
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -61,14 +67,24 @@ def edit_config(text: str, edits: dict[str, str]) -> str:
     return text
 
 
+def base_setup(name: str) -> dict[str, Any] | None:
+    """The named base set-up, or None when it needs the corpus and it is absent."""
+    if name.startswith("debian:"):
+        config = name.removeprefix("debian:")
+        return modern_setup(config) if config in corpus_configs() else None
+    return BASES[name]
+
+
 def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
-    base = BASES[case.get("base", "2.6.13")]
+    base = base_setup(case.get("base", "2.6.13"))
+    assert base is not None
     paths: dict[str, str | None] = {}
     for role in ("system", "capture"):
-        if role == "capture" and case.get("same_kernel"):
+        source = base[role] if role == "system" or not case.get("capture") else (base[role] or base["system"])
+        if role == "capture" and (case.get("same_kernel") or source is None):
             paths[role] = None
             continue
-        text = Path(base[role]).read_text()
+        text = Path(source).read_text()
         path = tmp / f"{role}.config"
         path.write_text(edit_config(text, case.get(role, {})))
         paths[role] = str(path)
@@ -77,7 +93,7 @@ def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
         capture_config=paths["capture"],
         cmdline=None if case.get("no_cmdline") else case.get("cmdline", base["cmdline"]),
         kexec=None if case.get("no_kexec") else case.get("kexec", base["kexec"]),
-        memory=case.get("memory"),
+        memory=case.get("memory", base.get("memory")),
         kernel_version=case.get("kernel_version"),
         arch=case.get("arch"),
     )
