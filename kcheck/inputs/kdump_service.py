@@ -35,6 +35,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from kcheck.inputs.hostfs import HostRoot
+from kcheck.inputs.kconfig import read_config
 from kcheck.inputs.shellconf import ShellVars, parse_kdump_conf, parse_shell_vars
 
 SETTINGS_LIMIT = 1024 * 1024
@@ -147,9 +148,9 @@ def _debian_kernel(host: HostRoot, settings: ShellVars,
     if release is None:
         return None, None, "KDUMP_KERNEL is not set and the running release is unknown"
     config = f"/boot/config-{release}"
-    text = host.read_optional(config, 32 * 1024 * 1024, what="kernel config") \
-        if host.is_file(config) else None
-    if text is None or "CONFIG_RELOCATABLE=y" not in text:
+    # check_relocatable greps for CONFIG_RELOCATABLE=y; read_config also takes a gzipped copy.
+    relocatable = host.is_file(config) and read_config(host.resolve(config)).get("RELOCATABLE") == "y"
+    if not relocatable:
         return None, None, (f"KDUMP_KERNEL is not set and the running kernel is not relocatable "
                             f"(no CONFIG_RELOCATABLE=y in {config})")
     for candidate in (f"/boot/vmlinuz-{release}", f"/boot/vmlinux-{release}"):
