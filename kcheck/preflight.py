@@ -39,7 +39,7 @@ _KERNEL_ORDER = ("host", "boot", "kexec", "capture", "system")
 def host_setup(host: HostFacts) -> Setup:
     """The check set-up that the host's files describe."""
     root = host.root
-    system_config = read_config(root.resolve(host.config)) if host.config else None
+    system_config = host.config_data
     capture_config = read_config(root.resolve(host.capture_config)) if host.capture_config else None
     system = _kernel("system", system_config, host.release)
     capture = _kernel("capture", capture_config, host.capture_release) if capture_config else \

@@ -23,6 +23,7 @@ from kcheck.errors import InputError
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
+from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
 from kcheck.units import format_size
 
@@ -75,6 +76,7 @@ class HostFacts:
     kexec_crash_loaded: int | None
     kexec_crash_size: int | None
     config: str | None  # host path of the running kernel's config
+    config_data: KernelConfig | None
     secure_boot: bool
     service: KdumpService | None
     capture_kernel: str | None  # the capture kernel with links followed (/boot/vmlinuz-...)
@@ -196,7 +198,11 @@ def read_host(root: str) -> HostFacts:
     loaded = _read_int(host, CRASH_LOADED)
     crash_size = _read_int(host, CRASH_SIZE)
     secure_boot = _secure_boot(host)
-    service = detect_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot)
+    config = find_config(host, release)
+    config_data = read_config(host.resolve(config)) if config else None
+    boot_config = config_data if config == f"/boot/config-{release}" else None
+    service = detect_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot,
+                             boot_config=boot_config)
     if service is None:
         notes.append("no kdump service settings found (/etc/default/kdump-tools, "
                      "/etc/sysconfig/kdump, /etc/kdump.conf): the kexec command is unknown")
@@ -215,7 +221,6 @@ def read_host(root: str) -> HostFacts:
     initrd_size = host.size(service.initrd) if service and service.initrd else None
     if service and service.initrd is None:
         initrd_size = 0
-    config = find_config(host, release)
     if capture_release and capture_release != release:
         capture_config = find_config(host, capture_release)
         if capture_config is None:
@@ -223,6 +228,7 @@ def read_host(root: str) -> HostFacts:
                          "its checks use the running kernel's config")
     return HostFacts(root=host, release=release, cmdline=cmdline, iomem=iomem,
                      kexec_crash_loaded=loaded, kexec_crash_size=crash_size, config=config,
+                     config_data=config_data,
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
                      image=image, initrd_size=initrd_size, notes=tuple(notes))

@@ -35,7 +35,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from kcheck.inputs.hostfs import HostRoot
-from kcheck.inputs.kconfig import read_config
+from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.shellconf import ShellVars, parse_kdump_conf, parse_shell_vars
 
 SETTINGS_LIMIT = 1024 * 1024
@@ -74,11 +74,15 @@ class KdumpService:
     notes: tuple[str, ...] = field(default=())
 
 
-def detect_service(host: HostRoot, *, release: str | None, cmdline: str,
-                   secure_boot: bool) -> KdumpService | None:
-    """The kdump service configured in the tree, or None when there is none."""
+def detect_service(host: HostRoot, *, release: str | None, cmdline: str, secure_boot: bool,
+                   boot_config: KernelConfig | None = None) -> KdumpService | None:
+    """The kdump service configured in the tree, or None when there is none.
+
+    ``boot_config`` is ``/boot/config-<release>`` already read, if it exists.
+    """
     if host.exists(DEBIAN_DEFAULTS) or host.exists("/usr/sbin/kdump-config"):
-        return debian_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot)
+        return debian_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot,
+                              boot_config=boot_config)
     if any(host.exists(p) for p in (FEDORA_SYSCONFIG, FEDORA_CONF, "/usr/bin/kdumpctl")):
         return fedora_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot)
     return None
@@ -113,13 +117,13 @@ def _kexec_text(options: list[str], cmdline: str, initrd: str | None, kernel: st
     return " ".join(words)
 
 
-def debian_service(host: HostRoot, *, release: str | None, cmdline: str,
-                   secure_boot: bool) -> KdumpService:
+def debian_service(host: HostRoot, *, release: str | None, cmdline: str, secure_boot: bool,
+                   boot_config: KernelConfig | None = None) -> KdumpService:
     settings, notes = _settings(host, DEBIAN_DEFAULTS)
     use = settings.get("USE_KDUMP") or ""
     enabled = use not in ("", "0")
     reason = None if enabled else ("USE_KDUMP is 0" if use == "0" else "USE_KDUMP is not set")
-    kernel, initrd, problem = _debian_kernel(host, settings, release)
+    kernel, initrd, problem = _debian_kernel(host, settings, release, boot_config)
     capture = settings.get("KDUMP_CMDLINE") or _DEBIAN_STRIP.sub("", cmdline.strip())
     capture = f"{capture} {settings.get_or('KDUMP_CMDLINE_APPEND', DEBIAN_APPEND)}"
     options = ["-p"] + (["-s"] if secure_boot or _securelevel(host) else [])
@@ -136,8 +140,8 @@ def debian_service(host: HostRoot, *, release: str | None, cmdline: str,
         boot_enabled=_boot_enabled(host, "kdump-tools.service"), notes=tuple(notes))
 
 
-def _debian_kernel(host: HostRoot, settings: ShellVars,
-                   release: str | None) -> tuple[str | None, str | None, str | None]:
+def _debian_kernel(host: HostRoot, settings: ShellVars, release: str | None,
+                   boot_config: KernelConfig | None) -> tuple[str | None, str | None, str | None]:
     """(kernel, initrd, problem) as locate_kdump_kernel() picks them."""
     kernel = settings.get("KDUMP_KERNEL") or ""
     initrd = settings.get("KDUMP_INITRD") or ""
@@ -148,8 +152,10 @@ def _debian_kernel(host: HostRoot, settings: ShellVars,
     if release is None:
         return None, None, "KDUMP_KERNEL is not set and the running release is unknown"
     config = f"/boot/config-{release}"
-    # check_relocatable greps for CONFIG_RELOCATABLE=y; read_config also takes a gzipped copy.
-    relocatable = host.is_file(config) and read_config(host.resolve(config)).get("RELOCATABLE") == "y"
+    # check_relocatable greps /boot/config-$KVER for CONFIG_RELOCATABLE=y.
+    if boot_config is None and host.is_file(config):
+        boot_config = read_config(host.resolve(config))
+    relocatable = boot_config is not None and boot_config.get("RELOCATABLE") == "y"
     if not relocatable:
         return None, None, (f"KDUMP_KERNEL is not set and the running kernel is not relocatable "
                             f"(no CONFIG_RELOCATABLE=y in {config})")
