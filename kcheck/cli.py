@@ -139,6 +139,48 @@ def preflight(
     raise typer.Exit(_exit_status(report, fail_on))
 
 
+@app.command()
+def fix(
+    output_dir: Annotated[str, typer.Option("--output-dir", metavar="DIR", help="Where to write fragments and commands.")],
+    system_config: SystemConfig = None,
+    capture_config: CaptureConfig = None,
+    cmdline: CmdlineText = None,
+    cmdline_file: CmdlineFile = None,
+    kexec: KexecText = None,
+    kexec_file: KexecFile = None,
+    memory: Memory = None,
+    kernel_version: Version = None,
+    arch: Arch = None,
+    rules: Rules = None,
+    kernel_src: Annotated[Optional[str], typer.Option(
+        "--kernel-src", metavar="PATH",
+        help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")] = None,
+    verify_with_kbuild: Annotated[bool, typer.Option(
+        "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")] = False,
+    output_format: Annotated[Format, typer.Option("--format", help="Summary format.")] = Format.text,
+) -> None:
+    """Write config fragments, a corrected boot command line and kexec command."""
+    from kcheck.fixers.write import make_fixes, render_json, write_outputs
+    from kcheck.pipeline import CheckRequest, read_setup, run_check_on
+
+    if verify_with_kbuild and kernel_src is None:
+        raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
+    request = CheckRequest(
+        system_config=system_config, capture_config=capture_config, cmdline=cmdline,
+        cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory,
+        kernel_version=kernel_version, arch=arch, rule_files=tuple(rules or ()))
+    setup = read_setup(request)
+    inputs = [system_config, capture_config, cmdline_file, kexec_file, *(rules or ())]
+    result = make_fixes(setup, lambda s: run_check_on(request, s), kernel_src=kernel_src,
+                        verify_with_kbuild=verify_with_kbuild,
+                        config_paths={"system": system_config, "capture": capture_config or system_config})
+    write_outputs(result, output_dir, inputs)
+    text = render_json(result) if output_format is Format.json else result.files["summary.txt"]
+    sys.stdout.write(text)
+    unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
+    raise typer.Exit(1 if unfixed else 0)
+
+
 @app.command("rules")
 def list_rules(
     rules: Rules = None,

@@ -65,8 +65,12 @@ def read_setup(request: CheckRequest) -> Setup:
 
 
 def run_check(request: CheckRequest) -> Report:
+    return run_check_on(request, read_setup(request))
+
+
+def run_check_on(request: CheckRequest, setup: Setup) -> Report:
+    """Evaluate the rules on an already read set-up."""
     rules = load_rules(request.rule_files)
-    setup = read_setup(request)
     results = tuple(evaluate(rules, setup))
     return Report(inputs=describe_inputs(setup, request), results=results,
                   notes=tuple(_notes(setup, results)))

@@ -172,3 +172,33 @@ def _short_cluster(word: str, args: list[str], index: int,
             return index
         options.append((full, None))
     return index
+
+
+def option_words(word: str) -> list[tuple[str, bool]]:
+    """The options one command word spells: ``(long name, takes a value)`` pairs.
+
+    ``--append=x`` and ``--app`` give ``append``; ``-ps`` gives ``load-panic``
+    and ``kexec-file-syscall``.  Fixers use this to edit a command without
+    changing how the user wrote the rest of it.
+    """
+    if word.startswith("--") and len(word) > 2:
+        full = _long_name(word[2:].partition("=")[0])
+        return [(_ALIAS.get(full, full), _LONG[full] and "=" not in word)] if full else []
+    if word.startswith("-") and len(word) > 1:
+        found: list[tuple[str, bool]] = []
+        for position, letter in enumerate(word[1:], start=1):
+            full = _SHORT.get(letter)
+            if full is None:
+                continue
+            takes = _LONG[full]
+            found.append((full, takes and position == len(word) - 1))
+            if takes:
+                break
+        return found
+    return []
+
+
+def canonical_option(spelling: str) -> str | None:
+    """The long name of an option as a rule's fix writes it (``-p``, ``--args-linux``)."""
+    found = option_words(spelling)
+    return found[0][0] if len(found) == 1 else None

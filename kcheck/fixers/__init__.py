@@ -1,0 +1,6 @@
+"""Fixers turn a report's findings into things a user can apply.
+
+plan.py collects the fixes as data, commands.py rewrites the boot command line
+and the kexec command, kconfig_fix.py makes config fragments survive
+olddefconfig with a real Kconfig tree, and write.py renders and writes it all.
+"""

@@ -1,0 +1,129 @@
+"""Collect the fixes of a report's findings into one plan.
+
+A rule's fix is data; several findings may ask for the same symbol (fine) or
+for different values of it (a conflict that cannot be fixed automatically).
+When one kernel serves as both, the capture kernel's needs go into the
+system kernel's fragment, because it is one build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kcheck.model import Finding, Report, Severity
+
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A config value some rules need, with the rules that need it."""
+
+    symbol: str
+    value: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manual:
+    """A fix kcheck cannot apply by itself, and why."""
+
+    rule: str
+    what: str
+    reason: str
+
+
+@dataclass
+class FixPlan:
+    """Everything the findings ask to change, per target."""
+
+    config: dict[str, dict[str, Requested]] = field(default_factory=lambda: {"system": {}, "capture": {}})
+    cmdline_add: list[tuple[str, str]] = field(default_factory=list)      # (token, rule)
+    cmdline_remove: list[tuple[str, str]] = field(default_factory=list)   # (param name, rule)
+    kexec_add: list[tuple[str, str]] = field(default_factory=list)
+    kexec_remove: list[tuple[str, str]] = field(default_factory=list)
+    append_add: list[tuple[str, str]] = field(default_factory=list)
+    append_remove: list[tuple[str, str]] = field(default_factory=list)
+    manual: list[Manual] = field(default_factory=list)
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({r for wanted in self.config.values() for req in wanted.values() for r in req.rules}
+                      | {rule for items in (self.cmdline_add, self.cmdline_remove, self.kexec_add,
+                                            self.kexec_remove, self.append_add, self.append_remove)
+                         for _, rule in items})
+
+
+def build_plan(report: Report, *, same_kernel: bool,
+               minimum: Severity = Severity.WARNING) -> FixPlan:
+    """The plan for every unwaived finding at or above ``minimum``."""
+    plan = FixPlan()
+    for finding in report.findings:
+        if finding.waived or finding.severity < minimum:
+            continue
+        _add(plan, finding, same_kernel)
+    return plan
+
+
+def _add(plan: FixPlan, finding: Finding, same_kernel: bool) -> None:
+    fix = finding.fix
+    rule = finding.rule
+    if fix.config:
+        kernel = "system" if same_kernel else (fix.config_kernel or "system")
+        wanted = plan.config[kernel]
+        for symbol, value in fix.config:
+            if _PLACEHOLDER.search(value) or value == "not set":
+                plan.manual.append(Manual(rule, f"CONFIG_{symbol}={value}",
+                                          "the value depends on an input kcheck was not given"))
+                continue
+            previous = wanted.get(symbol)
+            if previous is not None and previous.value != value:
+                plan.manual.append(Manual(rule, f"CONFIG_{symbol}={value}",
+                                          f"conflicts with CONFIG_{symbol}={previous.value} wanted by "
+                                          f"{', '.join(previous.rules)} for the same {kernel} kernel"
+                                          + (" (one kernel serves as both: consider a separate capture kernel)"
+                                             if same_kernel else "")))
+                continue
+            rules = (previous.rules if previous else ()) + (rule,)
+            wanted[symbol] = Requested(symbol, value, rules)
+    for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove", "append_add", "append_remove"):
+        for item in getattr(fix, name):
+            if _PLACEHOLDER.search(item):
+                plan.manual.append(Manual(rule, item, "fill in the part in <...> for this machine"))
+            else:
+                getattr(plan, name).append((item, rule))
+    if fix.text and not (fix.config or fix.cmdline_add or fix.kexec_add or fix.append_add
+                         or fix.cmdline_remove or fix.kexec_remove or fix.append_remove):
+        plan.manual.append(Manual(rule, finding.title, fix.text))
+
+
+def merge_plan(plan: FixPlan, new: FixPlan) -> bool:
+    """Add what ``new`` asks beyond ``plan``; True if anything was added.
+
+    A value that differs from one already planned is a conflict between rules
+    (found when the fixed set-up is checked again) and becomes manual.
+    """
+    added = False
+    for kernel, wanted in new.config.items():
+        for symbol, request in wanted.items():
+            previous = plan.config[kernel].get(symbol)
+            if previous is None:
+                plan.config[kernel][symbol] = request
+                added = True
+            elif previous.value != request.value:
+                conflict = Manual(request.rules[0], f"CONFIG_{symbol}={request.value}",
+                                  f"conflicts with CONFIG_{symbol}={previous.value} wanted by "
+                                  f"{', '.join(previous.rules)} for the same {kernel} kernel")
+                if conflict not in plan.manual:
+                    plan.manual.append(conflict)
+    for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove", "append_add", "append_remove"):
+        mine = getattr(plan, name)
+        for item in getattr(new, name):
+            if all(item[0] != have for have, _ in mine):
+                mine.append(item)
+                added = True
+    for item in new.manual:
+        if item not in plan.manual:
+            plan.manual.append(item)
+    return added
