@@ -185,6 +185,33 @@ def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: 
 
 
 @app.command()
+def preflight(
+    root: Annotated[str, typer.Option(
+        "--root", metavar="DIR",
+        help="Host tree to read: / for this host, or a tree captured from one.")] = "/",
+    rules: Rules = None,
+    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest severity that makes the exit status 1.")] = FailOn.error,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")] = False,
+    waivers: Waivers = None,
+) -> None:
+    """Check a running host (or a captured tree): will it capture a crash dump?"""
+    from kcheck.preflight import run_preflight
+
+    report = run_preflight(root, tuple(rules or ()))
+    waiver_list = _load_waivers(waivers)
+    if waiver_list:
+        from kcheck.waivers import apply_waivers
+
+        report = apply_waivers(report, waiver_list)
+    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ())))
+    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+
+
+@app.command()
 def fix(
     output_dir: Annotated[str, typer.Option("--output-dir", metavar="DIR", help="Where to write fragments and commands.")],
     system_config: SystemConfig = None,

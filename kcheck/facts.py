@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck.inputs.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
+
+if TYPE_CHECKING:
+    from kcheck.inputs.host import HostFacts
 
 
 class MissingInput(Exception):
@@ -95,6 +98,7 @@ class Setup:
     kexec: KexecCommand | None
     memory: int | None
     kexec_source: str = "--kexec"
+    host: HostFacts | None = None
 
     def lookup(self, path: str) -> Any:
         parts = path.split(".")
@@ -107,7 +111,26 @@ class Setup:
             return self._kexec(rest)
         if head == "setup":
             return {"same_kernel": self.same_kernel, "memory": self.memory}[rest[0]]
+        if head == "host":
+            return self._host(".".join(rest))
         raise KeyError(path)
+
+    def _host(self, path: str) -> Any:
+        """A live-host fact (``kcheck preflight`` only); unknowable ones skip the rule."""
+        from kcheck.engine.predicates import Unknown
+        from kcheck.inputs.host import Unknowable
+
+        if self.host is None:
+            raise MissingInput("kcheck preflight (a live host)")
+        value = self.host_facts[path]
+        if isinstance(value, Unknowable):
+            raise Unknown(value.reason)
+        return value
+
+    @cached_property
+    def host_facts(self) -> dict[str, Any]:
+        assert self.host is not None
+        return self.host.facts()
 
     def _boot(self, parts: list[str]) -> Any:
         if self.cmdline is None:

@@ -199,6 +199,21 @@ class WaiverStatus:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """``kcheck preflight``'s answer: will this host capture a dump, and if not, why."""
+
+    captures: bool
+    reason: str | None = None
+    rule: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.captures:
+            return "This host WILL capture a crash dump."
+        return f"This host will NOT capture a crash dump: {(self.reason or '').rstrip('.')}."
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a reporter needs: inputs, every rule result, notes."""
 
@@ -208,6 +223,7 @@ class Report:
     memory_map: dict[str, Any] | None = None
     rules: tuple[RuleInfo, ...] = ()
     waivers: tuple[WaiverStatus, ...] = ()
+    verdict: Verdict | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -72,7 +72,8 @@ def run_check_on(request: CheckRequest, setup: Setup) -> Report:
     """Evaluate the rules on an already read set-up."""
     from kcheck.docs import rule_info
 
-    rules = load_rules(request.rule_files)
+    # Host rules describe a running machine: only ``kcheck preflight`` has one.
+    rules = [r for r in load_rules(request.rule_files) if r.kernel != "host" or setup.host is not None]
     results = tuple(evaluate(rules, setup))
     return Report(inputs=describe_inputs(setup, request), results=results,
                   notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules))

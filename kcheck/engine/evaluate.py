@@ -85,7 +85,7 @@ def render(template: str, rule: Rule, setup: Setup) -> str:
             path = f"{_config_kernel(rule)}.{path}"
         try:
             value = setup.lookup(path)
-        except (MissingInput, KeyError):
+        except (MissingInput, KeyError, Unknown):
             value = None
         return _show(value, style)
 

@@ -43,6 +43,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "memory_map": report.memory_map,
         "waivers": [asdict(w) for w in report.waivers],
         "summary": summary(report),
+        "verdict": None if report.verdict is None else {
+            "captures": report.verdict.captures, "reason": report.verdict.reason,
+            "rule": report.verdict.rule, "text": report.verdict.line},
     }
 
 

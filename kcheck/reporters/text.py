@@ -19,7 +19,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
            fail_on: Severity | None = Severity.ERROR) -> str:
     paint = _painter(color)
     inputs = report.inputs
-    lines: list[str] = []
+    lines: list[str] = list(_host_lines(inputs.get("host")))
     for role in ("system", "capture"):
         info = inputs.get(role) or {}
         if info.get("config"):
@@ -53,6 +53,8 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     lines.append(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, "
                  f"{counts['info']} info{waived}; {counts['passed']} rules passed, "
                  f"{counts['skipped']} not applicable")
+    if report.verdict is not None:
+        lines.append(paint(report.verdict.line, "1;32" if report.verdict.captures else "1;31"))
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -85,6 +87,29 @@ def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = Fal
     failed = sum(1 for t in batch.targets if t.exit_status)
     out.append(f"{len(batch.targets)} targets, {failed} failed")
     return "\n".join(out) + "\n"
+
+
+def _host_lines(host: dict | None) -> list[str]:
+    """What ``kcheck preflight`` read from the host, in a few lines."""
+    if not host:
+        return []
+    from kcheck.inputs.memparse import format_size
+
+    lines = [f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
+             f"kdump service {host.get('service') or 'none found'})"]
+    regions = host.get("crash_regions")
+    if regions:
+        shown = ", ".join(f"{r['start']:#x}-{r['end']:#x} ({format_size(r['end'] - r['start'] + 1)})"
+                          for r in regions)
+        lines.append(f"crash kernel region: {shown}")
+    elif regions is not None:
+        lines.append("crash kernel region: none reserved")
+    loaded = host.get("kexec_crash_loaded")
+    lines.append(f"capture kernel loaded: {'yes' if loaded == 1 else 'no' if loaded == 0 else 'unknown'}")
+    if host.get("capture_kernel"):
+        lines.append(f"capture image: {host['capture_kernel']}"
+                     + (f", initrd {host['capture_initrd']}" if host.get("capture_initrd") else ""))
+    return lines
 
 
 def _finding(finding: Finding, paint: "Painter") -> list[str]:

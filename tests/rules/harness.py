@@ -14,11 +14,19 @@ Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up) and ``debian:<config>``
 (a real Debian 6.1 config from the corpus with the set-up of
 tests/modern_setups.py; cases on it skip when the corpus is absent).
 
+``host:<name>`` bases are the captured host trees of fixtures/hosts/<name>,
+copied and read by the real pre-flight reader.  Their edits act on the copy:
+
+* ``files``: ``{ "proc/cmdline" = "text" }`` writes a file, ``"absent"`` deletes it;
+* ``links``: ``{ "var/lib/kdump/vmlinuz" = "/boot/gone" }`` (re)points a symlink;
+* ``sizes``: ``{ "boot/initrd.img-X" = 40000000 }`` grows a file (sparse) to that size.
+
 The edited configs are written as real files and read by the real reader.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -26,9 +34,12 @@ from typing import Any
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
 from kcheck.model import RuleResult
+from kcheck.inputs.host import read_host
 from kcheck.pipeline import CheckRequest, read_setup
+from kcheck.preflight import host_setup
 from tests.corpus import corpus_configs
 from tests.modern_setups import modern_setup
+from tests.preflight_helpers import copy_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -69,6 +80,8 @@ def edit_config(text: str, edits: dict[str, str]) -> str:
 
 def base_setup(name: str) -> dict[str, Any] | None:
     """The named base set-up, or None when it needs the corpus and it is absent."""
+    if name.startswith("host:"):
+        return {"host": FIXTURES / "hosts" / name.removeprefix("host:")}
     if name.startswith("debian:"):
         config = name.removeprefix("debian:")
         return modern_setup(config) if config in corpus_configs() else None
@@ -99,7 +112,31 @@ def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
     )
 
 
+def host_tree(case: dict[str, Any], tmp: Path) -> Path:
+    """A copy of the case's host tree with its ``files``/``links``/``sizes`` edits applied."""
+    base = base_setup(case["base"])
+    assert base is not None
+    root = copy_tree(base["host"], tmp / "host")
+    for name, text in case.get("files", {}).items():
+        path = root / name
+        if text == "absent":
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    for name, target in case.get("links", {}).items():
+        path = root / name
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+    for name, size in case.get("sizes", {}).items():
+        os.truncate(root / name, size)
+    return root
+
+
 def evaluate_case(rule_id: str, case: dict[str, Any], tmp: Path) -> RuleResult:
-    setup = read_setup(materialise(case, tmp))
+    if "host" in (base_setup(case.get("base", "2.6.13")) or {}):
+        setup = host_setup(read_host(str(host_tree(case, tmp))))
+    else:
+        setup = read_setup(materialise(case, tmp))
     (result,) = evaluate([rules()[rule_id]], setup)
     return result

@@ -1,0 +1,292 @@
+"""Collect the kdump facts of a running host, or of a tree captured from one.
+
+Read under ROOT (see :mod:`kcheck.inputs.hostfs`): ``/proc/cmdline``,
+``/proc/iomem`` (System RAM and the "Crash kernel" regions actually
+reserved), ``/sys/kernel/kexec_crash_loaded`` and ``kexec_crash_size``, the
+running release from ``/proc/sys/kernel/osrelease`` and its config, Secure
+Boot state, and the kdump service's settings (:mod:`kdump_service`), from
+which the capture kernel, initrd, command line and kexec command follow.
+
+Every value that cannot be known (iomem read without root, a file the tree
+lacks) is an :class:`Unknowable` with the reason, so a rule that needs it is
+skipped with that reason instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcheck.errors import InputError
+from kcheck.inputs.hostfs import HostRoot
+from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
+from kcheck.inputs.iomem import Iomem, parse_iomem
+from kcheck.inputs.kconfig import KernelConfig, read_config
+from kcheck.inputs.kdump_service import KdumpService, detect_service
+from kcheck.inputs.memparse import format_size
+
+PAGE = 4096
+MiB = 1024 * 1024
+#: Room kexec needs in the region beside the kernel and initrd: purgatory,
+#: the ELF core headers (at least 16K), boot parameters and, with older
+#: kexec-tools on x86, a copy of the first 640K (catalogue C.x86.fit).
+LOAD_OVERHEAD = 1 * MiB
+#: kdump-utils' estimate adds 16M to the kernel and 3x the initrd (it unpacks
+#: into memory and runs); its module and LUKS terms are not counted here.
+RUN_BASE = 16 * MiB
+INITRD_FACTOR = 3
+
+CMDLINE = "/proc/cmdline"
+IOMEM = "/proc/iomem"
+CRASH_LOADED = "/sys/kernel/kexec_crash_loaded"
+CRASH_SIZE = "/sys/kernel/kexec_crash_size"
+OSRELEASE = "/proc/sys/kernel/osrelease"
+EFIVARS = "/sys/firmware/efi/efivars"
+SMALL = 64 * 1024
+IOMEM_LIMIT = 16 * MiB
+
+
+@dataclass(frozen=True)
+class Unknowable:
+    """A fact the tree cannot tell, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CrashRegion:
+    start: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What the host says about its kdump set-up, read once."""
+
+    root: HostRoot
+    release: str | None
+    cmdline: str
+    iomem: Iomem | None
+    kexec_crash_loaded: int | None
+    kexec_crash_size: int | None
+    config: str | None  # host path of the running kernel's config
+    config_data: KernelConfig | None
+    secure_boot: bool
+    service: KdumpService | None
+    capture_kernel: str | None  # the capture kernel with links followed (/boot/vmlinuz-...)
+    capture_release: str | None
+    capture_config: str | None
+    image: ImageMemory | None
+    initrd_size: int | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def iomem_readable(self) -> bool:
+        return self.iomem is not None and not self.iomem.zeroed
+
+    @property
+    def memory(self) -> int | None:
+        return self.iomem.system_ram if self.iomem_readable and self.iomem else None
+
+    @property
+    def crash_regions(self) -> tuple[CrashRegion, ...]:
+        if not self.iomem_readable or self.iomem is None:
+            return ()
+        return tuple(CrashRegion(r.start, r.end) for r in self.iomem.crash_regions)
+
+    def _crash_size(self) -> int | Unknowable:
+        if self.iomem_readable:
+            regions = self.crash_regions
+            return regions[-1].size if regions else 0
+        if self.kexec_crash_size is not None:
+            return self.kexec_crash_size
+        return Unknowable(f"{self.root.show(IOMEM)} is unreadable without root and "
+                          f"{self.root.show(CRASH_SIZE)} is missing")
+
+    def facts(self) -> dict[str, Any]:
+        """Every ``host.*`` fact by path (without the ``host.`` prefix)."""
+        not_root = Unknowable(f"{self.root.show(IOMEM)} shows no addresses; run as root")
+        regions = self.crash_regions
+        main = regions[-1] if regions else None
+        service = self.service
+        no_service = Unknowable("no kdump service configuration found")
+        loaded: Any = self.kexec_crash_loaded
+        if loaded is None:
+            loaded = Unknowable(f"{self.root.show(CRASH_LOADED)} is missing")
+        table: dict[str, Any] = {
+            "release": self.release,
+            "kexec.supported": self.kexec_crash_loaded is not None,
+            "kexec.loaded": loaded,
+            "iomem.readable": self.iomem_readable,
+            "memory": self.memory if self.iomem_readable else not_root,
+            "crash.size": self._crash_size(),
+            "crash.start": main.start if main else None,
+            "crash.end": main.end if main else None,
+            "crash.regions": len(regions) if self.iomem_readable else not_root,
+            "secure_boot": self.secure_boot,
+            "service.name": service.name if service else None,
+            "service.settings": self.root.show(service.settings) if service and service.settings else None,
+            "service.enabled": service.enabled if service else no_service,
+            "service.disabled_reason": service.disabled_reason if service else None,
+            "service.boot_enabled": _boot_enabled(service),
+            "service.config_error": service.config_error if service else None,
+            "capture.kernel": service.kernel if service else None,
+            "capture.kernel_exists": bool(service and service.kernel and
+                                          self.root.is_file(service.kernel)),
+            "capture.kernel_problem": service.kernel_problem if service else None,
+            "capture.initrd": service.initrd if service else None,
+            "capture.initrd_exists": bool(service and service.initrd and
+                                          self.root.is_file(service.initrd)),
+            "capture.initrd_rebuilt": bool(service and service.initrd_rebuilt),
+            "capture.file_syscall": service.file_syscall if service else no_service,
+        }
+        table.update(self._sizes())
+        return table
+
+    def _sizes(self) -> dict[str, Any]:
+        """Image, initrd and the memory they need in the crash region."""
+        if self.image is None:
+            missing = Unknowable("the capture kernel image is not known")
+            return {"capture.image_size": missing, "capture.image_how": None,
+                    "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
+                    "capture.load_detail": None, "capture.run_size": missing}
+        initrd = self.initrd_size or 0
+        load = _page_align(self.image.size) + _page_align(initrd) + LOAD_OVERHEAD
+        run = self.image.size + INITRD_FACTOR * initrd + RUN_BASE
+        initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
+                       else "an initrd not built yet (counted as 0)")
+        detail = (f"{format_size(self.image.size)} for {self.capture_kernel} ({self.image.how}) "
+                  f"+ {initrd_part} + 1M for purgatory and headers")
+        return {"capture.image_size": self.image.size, "capture.image_how": self.image.how,
+                "capture.initrd_size": self.initrd_size, "capture.load_size": load,
+                "capture.load_detail": detail, "capture.run_size": run}
+
+
+def _boot_enabled(service: KdumpService | None) -> Any:
+    if service is None:
+        return Unknowable("no kdump service configuration found")
+    if service.boot_enabled is None:
+        return Unknowable("the tree has no /etc/systemd/system")
+    return service.boot_enabled
+
+
+def _page_align(value: int) -> int:
+    return (value + PAGE - 1) // PAGE * PAGE
+
+
+def read_host(root: str) -> HostFacts:
+    """Read every host fact under ``root``; only a missing /proc/cmdline is fatal."""
+    host = HostRoot(root)
+    notes: list[str] = []
+    cmdline = host.read_text(CMDLINE, SMALL, what="kernel command line").strip()
+    release = _read_value(host, OSRELEASE)
+    if release is None:
+        notes.append(f"{host.show(OSRELEASE)} is missing: the running release is unknown")
+    iomem_text = host.read_optional(IOMEM, IOMEM_LIMIT, what="iomem listing")
+    iomem = parse_iomem(iomem_text) if iomem_text is not None else None
+    if iomem is None:
+        notes.append(f"{host.show(IOMEM)} is missing: RAM size and crash regions unknown")
+    elif iomem.zeroed:
+        notes.append(f"{host.show(IOMEM)} was read without root (all addresses are zero): "
+                     "run kcheck preflight as root to see the RAM size and crash regions")
+    loaded = _read_int(host, CRASH_LOADED)
+    crash_size = _read_int(host, CRASH_SIZE)
+    secure_boot = _secure_boot(host)
+    config = find_config(host, release)
+    config_data = read_config(host.resolve(config)) if config else None
+    boot_config = config_data if config == f"/boot/config-{release}" else None
+    service = detect_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot,
+                             boot_config=boot_config)
+    if service is None:
+        notes.append("no kdump service settings found (/etc/default/kdump-tools, "
+                     "/etc/sysconfig/kdump, /etc/kdump.conf): the kexec command is unknown")
+    else:
+        notes.extend(service.notes)
+    capture_kernel = capture_release = capture_config = None
+    image = None
+    if service and service.kernel and host.is_file(service.kernel):
+        capture_kernel = host.host_path(service.kernel)
+        capture_release = _release_of(capture_kernel) or release
+        head = host.read_head(service.kernel, HEAD_SIZE)
+        image = image_memory(head, host.size(service.kernel) or 0)
+        if image.how == "file size":
+            notes.append(f"{host.show(capture_kernel)}: memory need estimated from the file size "
+                         "(no bzImage init_size or ELF program headers)")
+    initrd_size = host.size(service.initrd) if service and service.initrd else None
+    if service and service.initrd is None:
+        initrd_size = 0
+    if capture_release and capture_release != release:
+        capture_config = find_config(host, capture_release)
+        if capture_config is None:
+            notes.append(f"no config for the capture kernel {capture_release}; "
+                         "its checks use the running kernel's config")
+    return HostFacts(root=host, release=release, cmdline=cmdline, iomem=iomem,
+                     kexec_crash_loaded=loaded, kexec_crash_size=crash_size, config=config,
+                     config_data=config_data,
+                     secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
+                     capture_release=capture_release, capture_config=capture_config,
+                     image=image, initrd_size=initrd_size, notes=tuple(notes))
+
+
+def find_config(host: HostRoot, release: str | None) -> str | None:
+    """The config of ``release``: /boot/config-R, /proc/config.gz, then the modules tree."""
+    if release is None:
+        candidates = ["/proc/config.gz"]
+    else:
+        candidates = [f"/boot/config-{release}", "/proc/config.gz",
+                      f"/lib/modules/{release}/config", f"/usr/lib/modules/{release}/config"]
+    for path in candidates:
+        if path == "/proc/config.gz" and release is not None and not _is_running(host, release):
+            continue
+        if host.is_file(path):
+            return path
+    return None
+
+
+def _is_running(host: HostRoot, release: str) -> bool:
+    """/proc/config.gz describes only the running kernel."""
+    return _read_value(host, OSRELEASE) == release
+
+
+def _release_of(path: str) -> str | None:
+    """``6.1.0-56-amd64`` from ``/boot/vmlinuz-6.1.0-56-amd64``."""
+    match = re.match(r"(?:vmlinuz|vmlinux|bzImage|Image)-(.+)$", os.path.basename(path))
+    return match.group(1) if match else None
+
+
+def _read_value(host: HostRoot, path: str) -> str | None:
+    text = host.read_optional(path, SMALL, what="proc or sysfs value")
+    return text.strip() if text is not None and text.strip() else None
+
+
+def _read_int(host: HostRoot, path: str) -> int | None:
+    text = _read_value(host, path)
+    if text is None:
+        return None
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise InputError(host.show(path), f"{text[:40]!r} is not a number") from None
+
+
+def _secure_boot(host: HostRoot) -> bool:
+    """SecureBoot=1 and SetupMode=0 (the last of 5 bytes), as both services test."""
+    names = host.listdir(EFIVARS)
+
+    def byte(prefix: str) -> int | None:
+        for name in names:
+            if name.startswith(prefix + "-"):
+                data = host.read_head(f"{EFIVARS}/{name}", 5)
+                return data[4] if len(data) == 5 else None
+        return None
+
+    if byte("SecureBoot") == 1 and byte("SetupMode") == 0:
+        return True
+    ipl = _read_value(host, "/sys/firmware/ipl/secure")  # s390x
+    return ipl == "1"

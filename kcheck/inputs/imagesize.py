@@ -1,0 +1,73 @@
+"""How much of the crash region a capture kernel image occupies once loaded.
+
+Only the amount of memory matters to the pre-flight size checks, so this
+reads just enough of the file to know it:
+
+* x86 bzImage, boot protocol 2.10 or later: ``init_size`` (offset 0x260), the
+  memory the kernel needs from its load address until it has decompressed and
+  set itself up (Documentation/x86/boot.rst).  kexec-tools places the kernel
+  at an aligned address in the region and needs ``PAGE_ALIGN(init_size)``
+  there (kexec-bzImage64.c).
+* ELF vmlinux: the sum of the PT_LOAD segments' ``p_memsz`` (what kdump-utils'
+  estimate counts for the kernel).
+* anything else (an older bzImage, an arm64 Image, a compressed file): the
+  file size, a lower bound, and said so in ``how``.
+
+The full image reader (kcheck.inputs.image) knows far more; this module is
+deliberately tiny so the pre-flight does not depend on it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+HEAD_SIZE = 64 * 1024  # setup header, or ELF header plus program headers
+PT_LOAD = 1
+
+
+@dataclass(frozen=True)
+class ImageMemory:
+    size: int
+    how: str  # "init_size", "PT_LOAD", "file size"
+
+
+def image_memory(head: bytes, file_size: int) -> ImageMemory:
+    """The memory the image needs, from its first bytes and its size on disk."""
+    if len(head) >= 0x264 and head[0x1FE:0x200] == b"\x55\xaa" and head[0x202:0x206] == b"HdrS":
+        version = struct.unpack_from("<H", head, 0x206)[0]
+        if version >= 0x020A:
+            return ImageMemory(struct.unpack_from("<I", head, 0x260)[0], "init_size")
+    if head[:4] == b"\x7fELF":
+        loaded = _elf_load_size(head)
+        if loaded is not None:
+            return ImageMemory(loaded, "PT_LOAD")
+    return ImageMemory(file_size, "file size")
+
+
+def _elf_load_size(head: bytes) -> int | None:
+    """Sum of PT_LOAD p_memsz; None if the program headers are not within ``head``."""
+    if len(head) < 0x40:
+        return None
+    elf_class, data = head[4], head[5]
+    end = "<" if data == 1 else ">"
+    if elf_class == 2:
+        phoff = struct.unpack_from(end + "Q", head, 0x20)[0]
+        phentsize, phnum = struct.unpack_from(end + "HH", head, 0x36)
+        entry, type_at, memsz_at = end + "I", 0, 0x28
+        memsz_fmt = end + "Q"
+    elif elf_class == 1:
+        phoff = struct.unpack_from(end + "I", head, 0x1C)[0]
+        phentsize, phnum = struct.unpack_from(end + "HH", head, 0x2A)
+        entry, type_at, memsz_at = end + "I", 0, 0x14
+        memsz_fmt = end + "I"
+    else:
+        return None
+    if phentsize == 0 or phoff + phentsize * phnum > len(head):
+        return None
+    total = 0
+    for index in range(phnum):
+        base = phoff + index * phentsize
+        if struct.unpack_from(entry, head, base + type_at)[0] == PT_LOAD:
+            total += struct.unpack_from(memsz_fmt, head, base + memsz_at)[0]
+    return total
