@@ -1,0 +1,21 @@
+"""Fuzz the waiver file loader (TOML + schema + dates)."""
+
+from __future__ import annotations
+
+import _harness
+import atheris
+
+with atheris.instrument_imports(include=["kcheck"]):
+    from kcheck.errors import KcheckError
+    from kcheck.waivers import load_waivers
+
+
+def TestOneInput(data: bytes) -> None:
+    try:
+        load_waivers(_harness.as_file(data, "waivers.toml"))
+    except KcheckError:
+        pass
+
+
+if __name__ == "__main__":
+    _harness.run(TestOneInput)
