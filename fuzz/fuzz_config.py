@@ -7,6 +7,7 @@ import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
     from kcheck.errors import KcheckError
+    import kcheck.inputs.image  # noqa: F401  read_config imports it lazily for images
     from kcheck.inputs.kconfig import parse_config_text, read_config
 
 

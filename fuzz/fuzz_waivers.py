@@ -7,6 +7,7 @@ import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
     from kcheck.errors import KcheckError
+    import kcheck.validate  # noqa: F401  imported lazily by load_waivers
     from kcheck.waivers import load_waivers
 
 

@@ -280,6 +280,10 @@ def main(argv: list[str] | None = None) -> None:
     from typer.exceptions import TyperException
 
     command = typer.main.get_command(app)
+    # Paths and --cmdline text given as non-UTF-8 bytes reach Python
+    # surrogate-escaped; print them back as those bytes, never a traceback.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
     try:
         status = command.main(args=argv, prog_name="kcheck", standalone_mode=False)
     except KcheckError as exc:

@@ -2,7 +2,7 @@
 
 A report or fragment is written to a temporary file in the destination's
 directory and renamed into place, so a reader never sees half a file and a
-failure leaves any previous file intact.
+failure leaves any previous file intact and no temporary file behind.
 """
 
 from __future__ import annotations
@@ -15,15 +15,35 @@ from kcheck.errors import InputError
 
 
 def refuse_inputs(path: str, inputs: Iterable[str | None]) -> None:
-    """Raise if ``path`` names (or links to) one of the inputs."""
+    """Raise if ``path`` names, links to or is a hard link of one of the inputs."""
     target = os.path.realpath(path)
+    try:
+        st = os.stat(path)
+        identity = (st.st_dev, st.st_ino)
+    except (OSError, ValueError):
+        identity = None
     for item in inputs:
-        if item and os.path.realpath(item) == target:
+        if not item:
+            continue
+        if os.path.realpath(item) == target:
             raise InputError(path, "refusing to write output over an input file")
+        if identity is not None:
+            try:
+                other = os.stat(item)
+            except (OSError, ValueError):
+                continue
+            if (other.st_dev, other.st_ino) == identity:
+                raise InputError(path, "refusing to write output over an input file")
 
 
 def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> None:
-    """Replace ``path`` with ``text`` in one rename."""
+    """Replace ``path`` with ``text`` in one rename.
+
+    Text from the command line may hold bytes that are not UTF-8 (a path or
+    ``--cmdline`` given as raw bytes reaches Python surrogate-escaped); they
+    are written back as the same bytes, as the terminal would show them.
+    """
+    inputs = tuple(inputs)
     refuse_inputs(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -33,9 +53,15 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
         os.replace(temporary, path)
-    except OSError as exc:
-        os.unlink(temporary)
-        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+    except BaseException as exc:
+        # Whatever went wrong (a full disk, an interrupt), leave no temporary file.
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+        raise

@@ -11,7 +11,7 @@ import json
 import tomllib
 from typing import Any
 
-from kcheck.engine.loader import _json_path
+from kcheck.engine.loader import MAX_DEPTH, _json_path, too_deep
 from kcheck.errors import InputError
 from kcheck.resources import data_path
 
@@ -39,6 +39,8 @@ def validate(document: dict[str, Any], schema_name: str, source: str) -> None:
     """
     import jsonschema
 
+    if too_deep(document):
+        raise InputError(source, f"nested more than {MAX_DEPTH} levels deep")
     schema = json.loads(data_path("schemas").joinpath(schema_name).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(plain(document)), key=lambda e: list(e.absolute_path))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kcheck.model import Status
 from tests.rules.harness import evaluate_case
 
@@ -12,3 +14,115 @@ def test_kb010_is_silent_without_any_crashkernel(tmp_path: Path) -> None:
     """KB010 said "only crashkernel=not set is used" on a line with no crashkernel= at all."""
     result = evaluate_case("KB010", {"base": "2.6.13", "cmdline": "ro root=/dev/hda1"}, tmp_path)
     assert result.status is Status.SKIP
+
+
+# --- hostile input (issue 7): each found by fuzzing or the bad-input table ---
+
+OLD_CONFIG = Path(__file__).resolve().parent.parent / "fixtures" / "2.6.13" / "system.config"
+
+
+def _deep_predicate_rule(depth: int) -> str:
+    predicate = '{ config = "KEXEC", is = "y" }'
+    for _ in range(depth):
+        predicate = "{ not = " + predicate + " }"
+    return ('[[rule]]\nid = "XX001"\nname = "deep-rule"\ntitle = "A rule nested very deep"\n'
+            'severity = "error"\nkernel = "system"\nwhy = "a predicate nested hundreds of levels deep"\n'
+            f'source = "kdump.txt"\nmessage = "a message long enough"\ncheck = {predicate}\n')
+
+
+def test_deeply_nested_rule_file_is_an_error_not_a_recursion_traceback(tmp_path: Path) -> None:
+    """jsonschema recursed ~10 frames per level: 200 nested `not` gave RecursionError."""
+    from tests.conftest import run_kcheck
+
+    rules = tmp_path / "deep.toml"
+    rules.write_text(_deep_predicate_rule(300))
+    result = run_kcheck("rules", "--rules", str(rules))
+    assert result.returncode == 2
+    assert result.stderr == f"kcheck: error: {rules}: nested more than 64 levels deep; not a rule file\n"
+
+
+def test_nesting_below_the_limit_still_loads(tmp_path: Path) -> None:
+    from kcheck.engine.loader import load_rules
+
+    rules = tmp_path / "deep.toml"
+    rules.write_text(_deep_predicate_rule(55))
+    assert [rule.id for rule in load_rules([str(rules)], bundled=False)] == ["XX001"]
+
+
+def test_deeply_nested_waiver_file_is_an_input_error(tmp_path: Path) -> None:
+    from kcheck.errors import InputError
+    from kcheck.waivers import load_waivers
+
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waiver]]\nrule = "KB001"\nreason = "why not"\nx = ' + "[" * 300 + "]" * 300 + "\n")
+    with pytest.raises(InputError, match="nested more than 64 levels deep"):
+        load_waivers(str(waivers))
+
+
+def test_manifest_path_with_a_nul_byte_is_a_target_error(tmp_path: Path) -> None:
+    """os.stat raised ValueError("embedded null byte"): a traceback from a worker."""
+    from tests.conftest import run_kcheck
+
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text('[[target]]\nname = "a"\nsystem_config = "x\\u0000y"\n')
+    result = run_kcheck("check", "--manifest", str(manifest), "--format", "json")
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "the path contains a NUL byte" in result.stdout
+
+
+def test_nul_in_a_path_is_an_input_error() -> None:
+    from kcheck.errors import InputError
+    from kcheck.inputs.files import check_regular
+    from kcheck.inputs.image import identify
+
+    for reader in (check_regular, identify):
+        with pytest.raises(InputError, match="the path contains a NUL byte"):
+            reader("config\0x")
+
+
+def test_shell_settings_parse_in_linear_time() -> None:
+    """Every statement sliced the rest of the file: 1 MiB of A=1 lines took minutes."""
+    import time
+
+    from kcheck.inputs.shellconf import parse_shell_vars
+
+    text = "A=$B\n" * (1024 * 1024 // 5)
+    started = time.monotonic()
+    parsed = parse_shell_vars(text, {"B": "x"})
+    assert parsed.values["A"] == "x"
+    assert time.monotonic() - started < 30  # a hang guard: ~2 s here, ~130 s before the fix
+
+
+def test_shell_expansion_bomb_is_bounded() -> None:
+    """A="$A$A" forty times asked for 2**40 characters (MemoryError or swap)."""
+    from kcheck.inputs.shellconf import EXPANSION_BUDGET, parse_shell_vars
+
+    parsed = parse_shell_vars("A=x\n" + 'A="$A$A"\n' * 40)
+    assert len(parsed.values["A"]) <= EXPANSION_BUDGET
+    assert any("variable expansions exceed 16 MiB" in warning for warning in parsed.warnings)
+    small = parse_shell_vars("A=x\n" + 'A="$A$A"\n' * 10)
+    assert small.values["A"] == "x" * 1024 and not small.warnings
+
+
+@pytest.mark.parametrize("fmt", ["text", "junit", "github", "json"])
+def test_non_utf8_option_text_is_written_back_as_bytes(tmp_path: Path, fmt: str) -> None:
+    """--cmdline with a raw 0xff byte: UnicodeEncodeError traceback and a .kcheck-* temp file left."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "report"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8:strict")
+    args = [os.fsencode(sys.executable), b"-m", b"kcheck", b"check", b"--system-config", os.fsencode(OLD_CONFIG),
+            b"--cmdline", b"ro crashkernel=64M\xff@16M", b"--format", fmt.encode()]
+    for extra in ([b"-o", os.fsencode(out)], []):
+        result = subprocess.run(args + extra, capture_output=True, env=env, cwd=tmp_path, timeout=120)
+        assert b"Traceback" not in result.stderr, result.stderr.decode(errors="replace")
+        assert result.returncode in (0, 1)
+        written = out.read_bytes() if extra else result.stdout
+        if fmt != "json":  # JSON escapes it as \udcff; the others carry the byte itself
+            assert b"\xff" in written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]

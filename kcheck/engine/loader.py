@@ -22,6 +22,10 @@ from kcheck.resources import data_path
 from kcheck.version import VersionRange
 
 RULE_FILE_LIMIT = 4 * 1024 * 1024
+#: Deepest nesting of tables/arrays a user document may have.  Real rules nest
+#: predicates a handful of levels; jsonschema and the predicate compiler
+#: recurse about 10 Python frames per level, so ~150 levels is a traceback.
+MAX_DEPTH = 64
 
 
 def bundled_rule_files() -> list[Path]:
@@ -63,12 +67,28 @@ def read_rule_file(path: Path) -> dict[str, Any]:
         raise RuleError(str(path), "nested too deeply") from None
 
 
+def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when tables and arrays nest more than ``limit`` levels (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth >= limit:
+                return True
+            stack.extend((item, depth + 1) for item in value)
+    return False
+
+
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
     """Check a rule document against the rule schema; name the field that is wrong."""
     import json
 
     import jsonschema
 
+    if too_deep(document):
+        raise RuleError(source, f"nested more than {MAX_DEPTH} levels deep; not a rule file")
     schema = json.loads(data_path("schemas").joinpath("rule.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))

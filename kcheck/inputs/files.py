@@ -26,6 +26,8 @@ def check_regular(path: str) -> os.stat_result:
         raise InputError(path, "permission denied") from None
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
+    except ValueError:  # os.stat refuses "embedded null byte" (a path from a TOML "\u0000")
+        raise InputError(path, "the path contains a NUL byte") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(path, "is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):

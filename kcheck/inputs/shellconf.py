@@ -20,6 +20,13 @@ from dataclasses import dataclass
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACE_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+])([^}]*))?\}")
+_EXPORT_RE = re.compile(r"export[ \t]")
+_ASSIGN_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
+
+#: Characters all ``$NAME`` expansions of one file may produce.  Real settings
+#: files expand a few hundred; ``A="$A$A"`` repeated doubles per line, so
+#: without a budget 40 lines would ask for a terabyte.
+EXPANSION_BUDGET = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,18 @@ class _Scanner:
         self.pos = 0
         self.env = env
         self.warnings: list[str] = []
+        self._counted = 0  # newlines are counted up to here (pos only moves forward)
+        self._newlines = 0
+        self._budget = EXPANSION_BUDGET
 
     @property
     def line(self) -> int:
-        return self.text.count("\n", 0, self.pos) + 1
+        """1-based line of ``pos``, counted incrementally: linear over the whole file."""
+        if self.pos < self._counted:
+            self._counted = self._newlines = 0
+        self._newlines += self.text.count("\n", self._counted, self.pos)
+        self._counted = self.pos
+        return self._newlines + 1
 
     def peek(self, offset: int = 0) -> str:
         index = self.pos + offset
@@ -118,12 +133,24 @@ class _Scanner:
         return "".join(out)
 
     def _expand(self) -> str:
-        rest = self.text[self.pos + 1:]
-        if rest.startswith("("):
+        value = self._expansion()
+        self._budget -= len(value)
+        if self._budget >= 0:
+            return value
+        if self._budget + len(value) >= 0:  # the first expansion over budget says so once
+            self.warnings.append(f"line {self.line}: variable expansions exceed "
+                                 f"{EXPANSION_BUDGET // (1024 * 1024)} MiB; the rest expand to nothing")
+        self._budget = -1
+        return ""
+
+    def _expansion(self) -> str:
+        # Match in place (pattern.match(text, pos)): slicing the rest of the
+        # text at every "$" made a large file quadratic.
+        if self.text.startswith("(", self.pos + 1):
             return self._substitution("$(", ")")
-        brace = _BRACE_RE.match(rest)
+        brace = _BRACE_RE.match(self.text, self.pos + 1)
         if brace:
-            self.pos += 1 + brace.end()
+            self.pos = brace.end()
             name, op, word = brace.group(1), brace.group(2), brace.group(3) or ""
             value = self.env.get(name)
             if op in (":-", ":="):
@@ -133,9 +160,9 @@ class _Scanner:
             if op in (":+", "+"):
                 return word if (value if op == ":+" else value is not None) else ""
             return value or ""
-        name = _NAME_RE.match(rest)
+        name = _NAME_RE.match(self.text, self.pos + 1)
         if name:
-            self.pos += 1 + name.end()
+            self.pos = name.end()
             return self.env.get(name.group(0), "")
         self.pos += 1
         return "$"
@@ -170,11 +197,11 @@ def parse_shell_vars(text: str, env: dict[str, str] | None = None) -> ShellVars:
 
 def _statement(scan: _Scanner, values: dict[str, str], lines: dict[str, int]) -> None:
     """``[export] NAME=value [NAME=value ...]``; anything else is skipped."""
-    if re.match(r"export[ \t]", scan.text[scan.pos:]):
+    if _EXPORT_RE.match(scan.text, scan.pos):
         scan.pos += len("export")
         scan.skip_blanks()
     while scan.pos < len(scan.text) and scan.peek() not in ("\n", ";", "#"):
-        name = re.match(r"([A-Za-z_][A-Za-z0-9_]*)=", scan.text[scan.pos:])
+        name = _ASSIGN_RE.match(scan.text, scan.pos)
         if name is None:
             line, start = scan.line, scan.pos
             scan.skip_statement()
@@ -182,7 +209,7 @@ def _statement(scan: _Scanner, values: dict[str, str], lines: dict[str, int]) ->
             scan.warnings.append(f"line {line}: not an assignment, not run: {snippet}")
             return
         line = scan.line
-        scan.pos += name.end()
+        scan.pos = name.end()
         values[name.group(1)] = scan.word()
         lines[name.group(1)] = line
         scan.skip_blanks()

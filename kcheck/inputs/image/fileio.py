@@ -52,6 +52,8 @@ class ImageFile:
             raise InputError(path, "permission denied") from None
         except OSError as exc:
             raise InputError(path, f"cannot stat file ({exc.strerror or exc})") from None
+        except ValueError:  # "embedded null byte"
+            raise InputError(path, "the path contains a NUL byte") from None
         # Check the type before open(): opening a FIFO for reading blocks
         # until a writer appears.
         if not stat.S_ISREG(st.st_mode):
