@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from image_build import CONFIG_TEXT, build_bzimage, compress, link_vmlinux, size_append  # noqa: E402
+from preflight_helpers import bzimage_header  # noqa: E402
 
 RULE = '''[[rule]]
 id = "XX001"
@@ -67,10 +68,12 @@ TEXT: dict[str, dict[str, bytes]] = {
 }
 
 
-def binary_seeds(tmp: Path) -> dict[str, dict[str, bytes]]:
+def binary_seeds(tmp: Path) -> tuple[dict[str, dict[str, bytes]], dict[str, bytes]]:
     config_gz = gzip.compress(CONFIG_TEXT, mtime=0)
     payload = b"\x00" * 64 + b"IKCFG_ST" + config_gz + b"IKCFG_ED" + b"Linux version 6.1.0-test (x)\n"
     seeds: dict[str, dict[str, bytes]] = {"fuzz_bzimage": {}, "fuzz_compressed": {}, "fuzz_elf": {}}
+    # fuzz_host's selector byte 3 picks image_memory() (the pre-flight's image size reader).
+    host_images = {"bzimage-head": b"\x03" + bzimage_header(setup_sects=1)}
     for kind in ("gzip", "xz", "zstd"):
         stream = size_append(compress(payload, kind), len(payload))
         seeds["fuzz_bzimage"][kind] = build_bzimage(stream, setup_sects=1)
@@ -83,12 +86,15 @@ def binary_seeds(tmp: Path) -> dict[str, dict[str, bytes]]:
             elf = link_vmlinux(tmp, f"vmlinux-{emulation}", emulation=emulation, ikconfig=CONFIG_TEXT,
                                build_id=True, data_gap=0x100)
             seeds["fuzz_elf"][emulation] = elf.read_bytes()
-    return seeds
+            host_images[f"{emulation}-head"] = b"\x03" + elf.read_bytes()[:1024]
+    return seeds, host_images
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        seeds = {**TEXT, **binary_seeds(Path(tmp))}
+        binary, host_images = binary_seeds(Path(tmp))
+        seeds = {**TEXT, **binary}
+        seeds["fuzz_host"] = {**seeds["fuzz_host"], **host_images}
     for harness, files in seeds.items():
         directory = HERE / "corpus" / harness
         directory.mkdir(parents=True, exist_ok=True)

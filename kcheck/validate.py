@@ -23,6 +23,8 @@ def read_toml(path: str, what: str) -> dict[str, Any]:
     from kcheck.inputs.files import decode_text, read_bounded
 
     text = decode_text(path, read_bounded(path, TOML_LIMIT, what=what), what=what)
+    if not text.strip():
+        raise InputError(path, f"empty file; not a {what}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

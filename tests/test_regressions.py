@@ -126,3 +126,35 @@ def test_non_utf8_option_text_is_written_back_as_bytes(tmp_path: Path, fmt: str)
         if fmt != "json":  # JSON escapes it as \udcff; the others carry the byte itself
             assert b"\xff" in written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_capture_image_with_a_tiny_program_header_size_is_not_a_traceback() -> None:
+    """imagesize read p_memsz past the 64-byte head when e_phentsize was forged to 1."""
+    import struct
+
+    from kcheck.inputs.imagesize import image_memory
+
+    head = bytearray(0x40)
+    head[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", head, 0x20, 0x30)  # e_phoff
+    struct.pack_into("<HH", head, 0x36, 1, 16)  # e_phentsize 1, e_phnum 16
+    assert image_memory(bytes(head), 4096).how == "file size"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_preflight_config_that_is_not_a_file_is_named(tmp_path: Path, kind: str) -> None:
+    """A FIFO at /boot/config-R was skipped and reported as "no config found"."""
+    import os
+    import shutil
+
+    from tests.conftest import FIXTURES, run_kcheck
+
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURES / "hosts" / "debian-healthy", root, symlinks=True)
+    config = root / "boot" / "config-6.1.0-56-amd64"
+    config.unlink()
+    os.mkfifo(config) if kind == "fifo" else config.mkdir()
+    result = run_kcheck("preflight", "--root", str(root))
+    assert result.returncode == 2
+    reason = "not a regular file" if kind == "fifo" else "is a directory"
+    assert result.stderr.startswith(f"kcheck: error: {config}: {reason}")

@@ -59,6 +59,8 @@ def read_rule_file(path: Path) -> dict[str, Any]:
 
     data = read_bounded(str(path), RULE_FILE_LIMIT, what="rule file")
     text = decode_text(str(path), data, what="rule file")
+    if not text.strip():
+        raise RuleError(str(path), "empty file; not a rule file")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -244,7 +244,9 @@ def find_config(host: HostRoot, release: str | None) -> str | None:
     for path in candidates:
         if path == "/proc/config.gz" and release is not None and not _is_running(host, release):
             continue
-        if host.is_file(path):
+        # Anything there (even a FIFO or a directory) is the config: reading it
+        # then says what is wrong, instead of "no config found".
+        if host.exists(path):
             return path
     return None
 

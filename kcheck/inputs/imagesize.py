@@ -63,7 +63,10 @@ def _elf_load_size(head: bytes) -> int | None:
         memsz_fmt = end + "I"
     else:
         return None
-    if phentsize == 0 or phoff + phentsize * phnum > len(head):
+    # Each entry must hold the fields read from it (Elf64_Phdr is 0x38 bytes,
+    # Elf32_Phdr 0x20): a forged e_phentsize of 1 would read past ``head``.
+    needed = memsz_at + struct.calcsize(memsz_fmt)
+    if phentsize < needed or phoff + phentsize * phnum > len(head):
         return None
     total = 0
     for index in range(phnum):
