@@ -112,13 +112,13 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.batch import BatchOptions, load_manifest, run_batch
+        from kcheck.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
 
         targets = load_manifest(manifest, tuple(rules or ()))
         batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
                                                 manifest), jobs)
         paths = tuple(getattr(t.request, key) for t in targets
-                      for key in ("system_config", "capture_config", "cmdline_file", "kexec_file"))
+                      for key in PATH_KEYS)
         _emit(batch, output_format.value, output, verbose, fail_on,
               inputs=(manifest, waivers, *paths, *(rules or ())))
         raise typer.Exit(batch.exit_status)
