@@ -14,6 +14,7 @@ instead of failing.  A path to a value that is simply absent gives ``None``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,13 @@ class Kernel:
             return None
         align = max(align, 1)
         return (start + align - 1) // align * align
+
+    @property
+    def rhel(self) -> bool:
+        """A RHEL-family kernel (its release says .el7/.el8), where crashkernel=auto exists."""
+        releases = [self.config.header_release if self.config else None,
+                    self.image.release if self.image else None]
+        return any(r and re.search(r"\.el[5-8]", r) for r in releases)
 
     @property
     def pae(self) -> bool | None:
@@ -242,6 +250,10 @@ class Setup:
         if reservation is None:
             return facts
         facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
+        if tokens[-1].kind == "auto" and self.system.rhel:
+            # RHEL 7/8 kernels size crashkernel=auto from RAM themselves.
+            facts.update(reserves=True, needs_memory=True)
+            return facts
         plain = [t for t in tokens if t.kind in ("simple", "ranges", "auto")]
         facts["repeated"] = len(plain) > 1
         facts["embedded"] = next((t.container or "--" for t in tokens if t.embedded), None)

@@ -47,6 +47,7 @@ class KernelConfig:
     header_version: KernelVersion | None
     header_arch: str | None
     warnings: tuple[str, ...] = field(default=())
+    header_release: str | None = None  # as written, e.g. "4.18.0-348.el8.x86_64"
 
     def get(self, symbol: str) -> str | None:
         return self.values.get(symbol)
@@ -66,6 +67,7 @@ def parse_config_text(text: str, path: str) -> KernelConfig:
     lines: dict[str, int] = {}
     warnings: list[str] = []
     header_version: KernelVersion | None = None
+    header_release: str | None = None
     header_arch: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -76,7 +78,8 @@ def parse_config_text(text: str, path: str) -> KernelConfig:
             if unset:
                 _assign(values, lines, warnings, unset.group(1), "n", number)
             elif number <= 10 and header_version is None:
-                header_version, header_arch = _header(line, header_arch)
+                header_release, header_arch = _header(line, header_arch)
+                header_version = KernelVersion.parse(header_release) if header_release else None
             continue
         match = _SET_RE.fullmatch(line)
         if not match:
@@ -88,7 +91,7 @@ def parse_config_text(text: str, path: str) -> KernelConfig:
         _assign(values, lines, warnings, match.group(1), value, number)
     if not values:
         raise InputError(path, "no CONFIG_ lines; not a kernel .config")
-    return KernelConfig(path, values, lines, header_version, header_arch, tuple(warnings))
+    return KernelConfig(path, values, lines, header_version, header_arch, tuple(warnings), header_release)
 
 
 def _assign(values: dict[str, str], lines: dict[str, int], warnings: list[str],
@@ -102,13 +105,14 @@ def _assign(values: dict[str, str], lines: dict[str, int], warnings: list[str],
     lines[symbol] = number
 
 
-def _header(line: str, arch: str | None) -> tuple[KernelVersion | None, str | None]:
+def _header(line: str, arch: str | None) -> tuple[str | None, str | None]:
+    """The release as written in a header line, and the header's arch."""
     new = _NEW_HEADER_RE.match(line)
     if new:
-        return KernelVersion.parse(new.group(2)), new.group(1)
+        return new.group(2), new.group(1)
     old = _OLD_HEADER_RE.match(line)
     if old:
-        return KernelVersion.parse(old.group(1)), arch
+        return old.group(1), arch
     return None, arch
 
 
