@@ -7,6 +7,7 @@ returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,11 @@ def read_setup(request: CheckRequest) -> Setup:
     version = _option_version(request.kernel_version)
     arch = _option_arch(request.arch)
     system_config = read_config(request.system_config) if request.system_config else None
-    capture_config = read_config(request.capture_config) if request.capture_config else None
+    capture_config = None
+    if request.capture_config:
+        same_file = (system_config is not None and request.system_config is not None
+                     and os.path.realpath(request.capture_config) == os.path.realpath(request.system_config))
+        capture_config = system_config if same_file else read_config(request.capture_config)
     system_image = read_image(request.system_image) if request.system_image else None
     capture_image = read_image(request.capture_image) if request.capture_image else None
     system = _kernel("system", system_config, version, arch, system_image)
