@@ -13,6 +13,8 @@ instead of failing.  A path to a value that is simply absent gives ``None``.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,10 @@ from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
+
+if TYPE_CHECKING:
+    from kcheck.inputs.image.model import KernelImage
+    from kcheck.memory_map import MemoryMap
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
@@ -40,6 +46,7 @@ class Kernel:
     version: KernelVersion | None
     version_source: str | None
     arch: str | None
+    image: KernelImage | None = None
 
     def lookup(self, parts: list[str]) -> Any:
         head = parts[0]
@@ -55,6 +62,12 @@ class Kernel:
             return self.pae
         if head == "load_address":
             return self.load_address
+        if head == "image":
+            if self.image is None:
+                raise MissingInput(f"--{self.role}-image")
+            from kcheck.image_facts import image_fact
+
+            return image_fact(self.image, parts[1], config_version=self.version, config_arch=self.arch)
         raise KeyError(".".join(parts))
 
     @property
@@ -73,6 +86,13 @@ class Kernel:
             return None
         align = max(align, 1)
         return (start + align - 1) // align * align
+
+    @property
+    def rhel(self) -> bool:
+        """A RHEL-family kernel (its release says .el7/.el8), where crashkernel=auto exists."""
+        releases = [self.config.header_release if self.config else None,
+                    self.image.release if self.image else None]
+        return any(r and re.search(r"\.el[5-8]", r) for r in releases)
 
     @property
     def pae(self) -> bool | None:
@@ -161,6 +181,14 @@ class Setup:
             if self.capture_cmdline is None:
                 return None
             return _param(self.capture_cmdline, parts[2])
+        if head == "load_needed":
+            plan = self.memory_map
+            return plan.needed if plan is not None else None
+        if head == "image_matches":
+            image = self.capture.image
+            if image is None or not kexec.kernel_path:
+                return None
+            return os.path.basename(kexec.kernel_path) == os.path.basename(image.path)
         simple = {
             "panic": kexec.panic,
             "action": kexec.action,
@@ -179,6 +207,13 @@ class Setup:
         if config is None or self.cmdline is None:
             return None
         return config.enabled("RANDOMIZE_BASE") and not self.cmdline.has("nokaslr")
+
+    @cached_property
+    def memory_map(self) -> MemoryMap | None:
+        """Where everything sits in physical memory (see kcheck.memory_map)."""
+        from kcheck.memory_map import build_map
+
+        return build_map(self)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:
@@ -215,6 +250,10 @@ class Setup:
         if reservation is None:
             return facts
         facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
+        if tokens[-1].kind == "auto" and self.system.rhel:
+            # RHEL 7/8 kernels size crashkernel=auto from RAM themselves.
+            facts.update(reserves=True, needs_memory=True)
+            return facts
         plain = [t for t in tokens if t.kind in ("simple", "ranges", "auto")]
         facts["repeated"] = len(plain) > 1
         facts["embedded"] = next((t.container or "--" for t in tokens if t.embedded), None)

@@ -96,18 +96,18 @@ class Fix:
         if self.config:
             parts.append(", ".join(_config_line(k, v) for k, v in self.config)
                          + f" in the {self.config_kernel} kernel")
-        if self.cmdline_add:
-            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
         if self.cmdline_remove:
             parts.append("remove " + " ".join(self.cmdline_remove) + " from the boot command line")
-        if self.kexec_add:
-            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
+        if self.cmdline_add:
+            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
         if self.kexec_remove:
             parts.append("remove " + " ".join(self.kexec_remove) + " from the kexec command")
-        if self.append_add:
-            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
+        if self.kexec_add:
+            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
         if self.append_remove:
             parts.append("drop " + " ".join(self.append_remove) + " from the capture command line")
+        if self.append_add:
+            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
         if self.text:
             parts.append(self.text)
         return "; ".join(parts)
