@@ -22,7 +22,7 @@ from kcheck.fixers.commands import fix_cmdline, fix_kexec
 from kcheck.fixers.kconfig_fix import KernelFragment, plain_fragment, resolved_fragment
 from kcheck.fixers.plan import FixPlan, Manual, build_plan, merge_plan
 from kcheck.model import Report
-from kcheck.output import write_atomic
+from kcheck.output import refuse_inputs, write_atomic
 
 
 @dataclass
@@ -165,7 +165,14 @@ def _manual(item: Manual) -> dict[str, str]:
 
 
 def write_outputs(result: FixResult, output_dir: str, inputs: list[str | None]) -> list[str]:
-    """Write every file of ``result`` into ``output_dir``; refuse to touch inputs."""
+    """Write every file of ``result`` into ``output_dir``; refuse to touch inputs.
+
+    Every destination is checked before the first is written, so a refusal
+    leaves no half set of fragments behind.
+    """
+    paths = [os.path.join(output_dir, name) for name in result.files]
+    for path in paths:
+        refuse_inputs(path, inputs)
     try:
         os.makedirs(output_dir, exist_ok=True)
     except OSError as exc:
