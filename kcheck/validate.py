@@ -26,7 +26,10 @@ def read_toml(path: str, what: str) -> dict[str, Any]:
     if not text.strip():
         raise InputError(path, f"empty file; not a {what}")
     try:
-        return tomllib.loads(text)
+        # Dates become ISO strings here, not only for the schema: code that reads
+        # the document after validation then sees the types the schema checked
+        # (``reason = 2000-01-01`` passed as a string and failed as a date).
+        return plain(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, f"not valid TOML: {exc}") from None
     except RecursionError:

@@ -174,3 +174,60 @@ def test_preflight_config_that_is_not_a_file_is_named(tmp_path: Path, kind: str)
     assert result.returncode == 2
     reason = "not a regular file" if kind == "fifo" else "is a directory"
     assert result.stderr.startswith(f"kcheck: error: {config}: {reason}")
+
+
+def test_toml_date_where_a_string_is_expected(tmp_path: Path) -> None:
+    """The schema saw dates as ISO strings, the loaders the date: date.strip() / os.path.join(date)."""
+    from tests.conftest import run_kcheck
+
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waiver]]\nrule = "KB001"\nreason = 2000-01-01\n')
+    result = run_kcheck("check", "--cmdline", "ro", "--waivers", str(waivers))
+    assert "Traceback" not in result.stderr and result.returncode == 0
+    assert "waived: 2000-01-01" in result.stdout  # the date, read as the reason text
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text('[[target]]\nname = 2000-01-01\nsystem_config = 2000-01-02\n')
+    result = run_kcheck("check", "--manifest", str(manifest))
+    assert "Traceback" not in result.stderr and result.returncode == 2
+    assert "2000-01-02: no such file" in result.stdout
+
+
+def _user_rule(tmp_path: Path, check: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "XX001"\nname = "user-rule"\ntitle = "A user rule title"\nseverity = "error"\n'
+                    'kernel = "system"\nwhy = "a user rule with a typo in it"\nsource = "tests"\n'
+                    f'check = {check}\nmessage = "the user rule failed"\n')
+    return path
+
+
+def test_user_rule_with_an_unknown_fact_is_a_rule_error(tmp_path: Path) -> None:
+    """Setup.lookup raised KeyError('kexec.a') out of the engine."""
+    from tests.conftest import run_kcheck
+
+    rules = _user_rule(tmp_path, '{ fact = "kexec.a", is = true }')
+    result = run_kcheck("check", "--system-config", str(OLD_CONFIG), "--kexec", "kexec -p /boot/x",
+                        "--rules", str(rules))
+    assert result.returncode == 2
+    assert result.stderr == f"kcheck: error: {rules}: rule XX001: unknown fact 'kexec.a'\n"
+
+
+def test_contains_on_a_boolean_fact_cannot_decide(tmp_path: Path) -> None:
+    """`contains` on kexec.panic (a bool) raised TypeError: argument of type 'bool' is not iterable."""
+    from kcheck.engine.evaluate import evaluate
+    from kcheck.engine.loader import load_rules
+    from kcheck.model import Status
+    from kcheck.pipeline import CheckRequest, read_setup
+
+    rules = load_rules([str(_user_rule(tmp_path, '{ fact = "kexec.panic", contains = "p" }'))], bundled=False)
+    setup = read_setup(CheckRequest(system_config=str(OLD_CONFIG), kexec="kexec -p /boot/x"))
+    (result,) = evaluate(rules, setup)
+    assert result.status is Status.SKIP and result.reason == "cannot decide: kexec.panic is True, not text or a list"
+
+
+def test_config_string_value_with_a_carriage_return_or_form_feed() -> None:
+    """str.splitlines() cut CONFIG_X="a\\rb" in two; kconfig's getline() ends lines at \\n only."""
+    from kcheck.inputs.kconfig import parse_config_text
+
+    config = parse_config_text('CONFIG_CMDLINE="a\rb\x0cc"\r\nCONFIG_X=y\r\n', "x")
+    assert config.values == {"CMDLINE": "a\rb\x0cc", "X": "y"} and config.lines == {"CMDLINE": 1, "X": 2}
+    assert config.warnings == ()

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from kcheck import arch as arches
-from kcheck.engine.predicates import Unknown
+from kcheck.engine.predicates import Unknown, UnknownFact
 from kcheck.engine.rule import Rule
+from kcheck.errors import RuleError
 from kcheck.facts import Kernel, MissingInput, Setup
 from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.inputs.memparse import format_size
@@ -41,6 +42,10 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
         return RuleResult(rule.id, rule.kernel, Status.SKIP, f"needs {missing.args[0]}")
     except Unknown as unknown:
         return RuleResult(rule.id, rule.kernel, Status.SKIP, f"cannot decide: {unknown}")
+    except UnknownFact as unknown_path:
+        # The schema checks only a fact path's shape, so a typo in a user rule
+        # file surfaces here, as an error in that file.
+        raise RuleError(rule.file, f"rule {rule.id}: unknown fact {unknown_path.args[0]!r}") from None
     return RuleResult(rule.id, rule.kernel, Status.FAIL, finding=finding)
 
 

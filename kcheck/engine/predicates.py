@@ -30,6 +30,17 @@ class Unknown(Exception):
     """The predicate cannot be decided: a value or an input is missing."""
 
 
+class UnknownFact(Exception):
+    """A rule names a fact path the set-up does not have (a typo in a rule file)."""
+
+
+def _lookup(facts: Facts, path: str) -> Any:
+    try:
+        return facts.lookup(path)
+    except KeyError:
+        raise UnknownFact(path) from None
+
+
 class Facts(Protocol):
     def lookup(self, path: str) -> Any: ...
 
@@ -84,7 +95,7 @@ class Test:
     ops: tuple[tuple[str, Any], ...]
 
     def test(self, facts: Facts) -> bool:
-        value = facts.lookup(self.path)
+        value = _lookup(facts, self.path)
         if value is None and self.default is not None:
             value = self.default
         return all(_apply(op, value, operand, facts, self) for op, operand in self.ops)
@@ -106,7 +117,11 @@ def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
     if op == "present":
         return _present(value, config=test.symbol is not None) == operand
     if op == "contains":
-        return value is not None and operand in value
+        if value is None:
+            return False
+        if not isinstance(value, (str, list, tuple)):
+            raise Unknown(f"{test.path} is {value!r}, not text or a list")
+        return operand in value
     if op == "power_of_two":
         number = _number(value, test)
         return (number > 0 and number & (number - 1) == 0) == operand
@@ -166,7 +181,7 @@ def _number(value: Any, test: Test) -> int:
 def _operand_number(operand: Any, facts: Facts) -> int:
     if isinstance(operand, dict):
         path = operand["fact"]
-        value = facts.lookup(path)
+        value = _lookup(facts, path)
         if value is None:
             raise Unknown(f"{path} is not known")
         try:

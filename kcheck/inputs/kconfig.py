@@ -70,7 +70,10 @@ def parse_config_text(text: str, path: str) -> KernelConfig:
     header_arch: str | None = None
     # Plain string tests first: this loop runs 10,000 times per config and is
     # most of what a check costs after start-up.
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only, as conf_read_simple()'s getline() reads them (a
+    # trailing "\r" is stripped with the rest); str.splitlines() would also
+    # cut a string value at "\r", "\x0c" or U+2028 and shift every line number.
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
             continue

@@ -242,7 +242,8 @@ def parse_kdump_conf(text: str) -> KdumpConf:
     directives: list[tuple[str, str, int]] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # kdumpctl reads lines with the shell's `read`: they end at "\n" only.
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
