@@ -13,10 +13,10 @@ from the magic bytes, never the name) or a kernel image carrying its config
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from kcheck.errors import InputError
 from kcheck.inputs.files import MiB, decode_text, read_bounded
+from kcheck.records import field, record
 from kcheck.version import KernelVersion
 
 #: Real configs are 100-300 KiB; anything this large is not one.
@@ -30,7 +30,7 @@ _OLD_HEADER_RE = re.compile(r"#\s*Linux kernel version:\s*(\S+)")
 _NEW_HEADER_RE = re.compile(r"#\s*Linux/(\S+)\s+(\S+)\s+Kernel Configuration")
 
 
-@dataclass(frozen=True)
+@record
 class KernelConfig:
     """One kernel's configuration as kconfig would read it.
 
