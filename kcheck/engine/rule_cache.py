@@ -11,10 +11,9 @@ if it cannot be read or written, rules are compiled as usual.  Set
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -33,11 +32,13 @@ def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> 
     """``build()``'s result, from the cache when the same rule files were compiled before."""
     if os.environ.get("KCHECK_NO_CACHE"):
         return build()
-    digest = hashlib.sha256(__version__.encode())
-    for path, data, from_user in contents:
-        digest.update(f"\0{path}\0{from_user}\0{len(data)}\0".encode())
-        digest.update(data)
-    target = cache_dir() / f"{digest.hexdigest()[:32]}.pickle"
+    # CRC-32 and Adler-32 of everything that defines the rules: a 64-bit key
+    # without importing hashlib (OpenSSL costs more than the whole lookup).
+    crc, adler, size = 0, 1, 0
+    for chunk in [__version__.encode()] + [part for path, data, from_user in contents
+                                            for part in (f"\0{path}\0{from_user}\0".encode(), data)]:
+        crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
+    target = cache_dir() / f"{crc:08x}{adler:08x}-{size}.pickle"
     try:
         with open(target, "rb") as handle:
             return pickle.load(handle)  # noqa: S301 - our own file, keyed by content
@@ -49,6 +50,8 @@ def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> 
 
 
 def _store(target: Path, value: object) -> None:
+    import tempfile
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=".rules-", dir=target.parent)
