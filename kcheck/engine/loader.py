@@ -70,39 +70,16 @@ def read_rule_file(path: Path) -> dict[str, Any]:
 
 
 def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
-    import tomllib
+    from kcheck.validate import parse_toml
 
-    from kcheck.inputs.files import decode_text
-
-    text = decode_text(source, data, what="rule file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(source, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise RuleError(source, "nested too deeply") from None
+    return parse_toml(data, source, "rule file", error=RuleError)
 
 
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
     """Check a rule document against the rule schema; name the field that is wrong."""
-    import json
+    from kcheck.validate import validate
 
-    import jsonschema
-
-    schema = json.loads(data_path("schemas").joinpath("rule.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = _json_path(error.absolute_path) or "(top level)"
-        raise RuleError(source, f"{where}: {error.message}")
-
-
-def _json_path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    validate(document, "rule.schema.json", source, error=RuleError)
 
 
 def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:
