@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kcheck.inputs.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
+from kcheck.records import record
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
@@ -37,7 +37,7 @@ class MissingInput(Exception):
     """A rule needs an input the user did not give; ``args[0]`` names the option."""
 
 
-@dataclass(frozen=True)
+@record
 class Kernel:
     """One of the two kernels: its config and what we know of its version and arch."""
 
@@ -106,7 +106,7 @@ class Kernel:
         return self.config.enabled("X86_PAE") or self.config.enabled("HIGHMEM64G")
 
 
-@dataclass(frozen=True)
+@record
 class Setup:
     """A whole kdump set-up: two kernels, the boot line, the kexec command, the machine."""
 

@@ -12,10 +12,10 @@ and boot parameters.  Reporters draw it; rules read its totals.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kcheck.image_facts import footprint, load_range, page_align, relocatable
+from kcheck.records import field, record
 from kcheck.units import human_size
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ MiB = 1 << 20
 KEXEC_OVERHEAD = MiB
 
 
-@dataclass(frozen=True)
+@record
 class Area:
     """One range on the map; ``end`` is exclusive; ``problem`` marks a conflict."""
 
@@ -46,7 +46,7 @@ class Area:
                 "inside_region": self.inside_region, "problem": self.problem, "note": self.note}
 
 
-@dataclass(frozen=True)
+@record
 class MemoryMap:
     areas: tuple[Area, ...]
     needed: int | None = None          # bytes kexec needs inside the region

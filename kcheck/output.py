@@ -8,7 +8,6 @@ failure leaves any previous file intact and no temporary file behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 
 from kcheck.errors import InputError
@@ -44,6 +43,8 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     are written back as the same bytes, as the terminal would show them.
     """
     inputs = tuple(inputs)
+    import tempfile
+
     refuse_inputs(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):

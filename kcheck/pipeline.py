@@ -8,7 +8,6 @@ returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kcheck import arch as arches
@@ -21,6 +20,7 @@ from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kexec import KexecCommand, parse_kexec
 from kcheck.model import Report, Status
+from kcheck.records import field, record
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 CMDLINE_LIMIT = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class CheckRequest:
     """Everything ``kcheck check`` was asked to look at (paths and texts, not yet read)."""
 

@@ -131,8 +131,8 @@ BAD: dict[str, Bad] = {
     "invalid-utf8": Bad(_write(b"CONFIG_KEXEC=y\n\xff\xfe\xc0\n"), "not UTF-8 text (bad byte at offset 15)"),
     "directory": Bad(lambda path: path.mkdir(), "is a directory, not a file"),
     "missing": Bad(lambda path: None, "no such file"),
-    "fifo": Bad(_fifo, "not a regular file (a FIFO, socket or device cannot be read safely)"),
-    "dev-zero": Bad(_dev_zero, "not a regular file (a FIFO, socket or device cannot be read safely)"),
+    "fifo": Bad(_fifo, "not a regular file (a FIFO); it cannot be read safely"),
+    "dev-zero": Bad(_dev_zero, "not a regular file (a character device); it cannot be read safely"),
     "100MB": Bad(lambda path: _sparse(path, b"CONFIG_KEXEC=y\n" * 1000), "larger than"),
 }
 

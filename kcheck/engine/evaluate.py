@@ -16,8 +16,8 @@ from kcheck.engine.predicates import Unknown, UnknownFact
 from kcheck.engine.rule import Rule
 from kcheck.errors import RuleError
 from kcheck.facts import Kernel, MissingInput, Setup
-from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.inputs.memparse import format_size
+from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.units import format_hex
 
 _FIELD_RE = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}")
