@@ -216,7 +216,7 @@ def preflight(
         from kcheck.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
-    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ())))
+    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources))
     raise typer.Exit(report.exit_status(_threshold(fail_on)))
 
 

@@ -232,6 +232,9 @@ class Report:
     rules: tuple[RuleInfo, ...] = ()
     waivers: tuple[WaiverStatus, ...] = ()
     verdict: Verdict | None = None
+    #: Files read to make the report beyond the named options (the pre-flight's
+    #: host files): an output must never replace one.  Not rendered.
+    sources: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -85,7 +85,7 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),
-                  verdict=decide(results))
+                  verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)))
 
 
 def decide(results: tuple[RuleResult, ...]) -> Verdict:

@@ -465,3 +465,20 @@ def test_config_gz_input_never_written(tmp_path: Path) -> None:
     assert_error(run_bounded("check", "--system-config", str(path), "-o", str(path), cwd=tmp_path), str(path),
                  "refusing to write output over an input file")
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("host_file", ["/etc/default/kdump-tools", "/proc/cmdline", "/proc/iomem",
+                                       "/boot/config-6.1.0-56-amd64", "/var/lib/kdump/vmlinuz",
+                                       "/boot/vmlinuz-6.1.0-56-amd64"])
+def test_preflight_output_over_a_host_file_is_refused(tmp_path: Path, host_file: str) -> None:
+    """`kcheck preflight --root / -o /etc/default/kdump-tools` must not replace the host's settings."""
+    root = tmp_path / "root"
+    shutil.copytree(HOST, root, symlinks=True)
+    output = root / host_file.lstrip("/")
+    before = {p: (os.readlink(p) if p.is_symlink() else p.read_bytes()) for p in root.rglob("*")
+              if p.is_symlink() or p.is_file()}
+    result = run_bounded("preflight", "--root", str(root), "-o", str(output), cwd=tmp_path)
+    assert_error(result, str(output), "refusing to write output over an input file")
+    after = {p: (os.readlink(p) if p.is_symlink() else p.read_bytes()) for p in root.rglob("*")
+             if p.is_symlink() or p.is_file()}
+    assert after == before

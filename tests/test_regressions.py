@@ -231,3 +231,19 @@ def test_config_string_value_with_a_carriage_return_or_form_feed() -> None:
     config = parse_config_text('CONFIG_CMDLINE="a\rb\x0cc"\r\nCONFIG_X=y\r\n', "x")
     assert config.values == {"CMDLINE": "a\rb\x0cc", "X": "y"} and config.lines == {"CMDLINE": 1, "X": 2}
     assert config.warnings == ()
+
+
+def test_preflight_report_never_replaces_the_hosts_settings(tmp_path: Path) -> None:
+    """preflight -o only refused --waivers/--rules: it overwrote /etc/default/kdump-tools with its report."""
+    import shutil
+
+    from tests.conftest import FIXTURES, run_kcheck
+
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURES / "hosts" / "debian-healthy", root, symlinks=True)
+    settings = root / "etc" / "default" / "kdump-tools"
+    before = settings.read_bytes()
+    result = run_kcheck("preflight", "--root", str(root), "-o", str(settings))
+    assert result.returncode == 2
+    assert result.stderr == f"kcheck: error: {settings}: refusing to write output over an input file\n"
+    assert settings.read_bytes() == before

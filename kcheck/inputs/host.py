@@ -199,7 +199,7 @@ def read_host(root: str) -> HostFacts:
     crash_size = _read_int(host, CRASH_SIZE)
     secure_boot = _secure_boot(host)
     config = find_config(host, release)
-    config_data = read_config(host.resolve(config)) if config else None
+    config_data = read_config(host.real_file(config)) if config else None
     boot_config = config_data if config == f"/boot/config-{release}" else None
     service = detect_service(host, release=release, cmdline=cmdline, secure_boot=secure_boot,
                              boot_config=boot_config)

@@ -33,6 +33,9 @@ class HostRoot:
             what = "no such directory" if not os.path.exists(root) else "not a directory"
             raise InputError("--root", f"{root}: {what}")
         self.root = root
+        #: Real paths of every file read, so an output can refuse to replace one
+        #: (``kcheck preflight --root / -o /etc/default/kdump-tools``).
+        self.read: list[str] = []
 
     def show(self, path: str) -> str:
         """How to name host ``path`` in messages: ``/proc/cmdline`` or ``<root>/proc/cmdline``."""
@@ -133,8 +136,15 @@ class HostRoot:
             return None
         return self.read_text(path, limit, what=what)
 
-    def _checked(self, path: str) -> str:
+    def real_file(self, path: str) -> str:
+        """The real path of host file ``path``, for a reader outside this class; recorded as read."""
         real = self.resolve(path)
+        # Also the path as named, so a link in the tree is never replaced either.
+        self.read += [real, os.path.join(self.root, path.lstrip("/"))]
+        return real
+
+    def _checked(self, path: str) -> str:
+        real = self.real_file(path)
         if not os.path.lexists(real):
             raise InputError(self.show(path), "no such file")
         return real

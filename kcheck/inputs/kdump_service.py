@@ -154,7 +154,7 @@ def _debian_kernel(host: HostRoot, settings: ShellVars, release: str | None,
     config = f"/boot/config-{release}"
     # check_relocatable greps /boot/config-$KVER for CONFIG_RELOCATABLE=y.
     if boot_config is None and host.is_file(config):
-        boot_config = read_config(host.resolve(config))
+        boot_config = read_config(host.real_file(config))
     relocatable = boot_config is not None and boot_config.get("RELOCATABLE") == "y"
     if not relocatable:
         return None, None, (f"KDUMP_KERNEL is not set and the running kernel is not relocatable "
