@@ -8,6 +8,7 @@ failure leaves any previous file intact and no temporary file behind.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 
 from kcheck.errors import InputError
@@ -42,9 +43,9 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     ``--cmdline`` given as raw bytes reaches Python surrogate-escaped); they
     are written back as the same bytes, as the terminal would show them.
     """
-    inputs = tuple(inputs)
     import tempfile
 
+    inputs = tuple(inputs)
     refuse_inputs(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -54,6 +55,9 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
     try:
+        # mkstemp() creates the file 0600: give the report the mode the file it
+        # replaces had, else what open() would have given it (0666 - umask).
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
         os.replace(temporary, path)
@@ -66,3 +70,12 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
         if isinstance(exc, OSError):
             raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        mask = os.umask(0o22)
+        os.umask(mask)
+        return 0o666 & ~mask

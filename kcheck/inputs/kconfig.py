@@ -101,6 +101,32 @@ class LineIndex(Mapping[str, int]):
         return len(self._symbols)  # type: ignore[arg-type]
 
 
+#: Per-line warnings kept of each kind; the rest are counted.  A 30 MB file of
+#: junk lines made a million notes (a 290 MB JSON report, 1 GB of memory).
+MAX_LINE_WARNINGS = 20
+_JUNK = "lines that are not config assignments ignored"
+_AGAIN = "symbols set again"
+
+
+class _Warnings:
+    """Warnings about single lines: the first :data:`MAX_LINE_WARNINGS` of each kind, then a count."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, kind: str, message: str) -> None:
+        seen = self.counts.get(kind, 0)
+        self.counts[kind] = seen + 1
+        if seen < MAX_LINE_WARNINGS:
+            self.kept.append(message)
+
+    def result(self) -> tuple[str, ...]:
+        more = [f"{count - MAX_LINE_WARNINGS} more {kind}" for kind, count in self.counts.items()
+                if count > MAX_LINE_WARNINGS]
+        return tuple(self.kept + more)
+
+
 def parse_config_text(text: str, path: str) -> KernelConfig:
     """Parse the text of a ``.config``; raise InputError if it is not one.
 
@@ -120,13 +146,17 @@ def parse_config_text(text: str, path: str) -> KernelConfig:
             values[symbol] = _unquote(value)
     if not values:
         raise InputError(path, "no CONFIG_ lines; not a kernel .config")
-    warnings: tuple[str, ...] = ()
+    warnings = _Warnings()
     if len(_CONTENT_RE.findall(text)) != len(assigned):  # some line is neither comment nor assignment
-        warnings = tuple(f"line {text.count(chr(10), 0, junk.start()) + 1}: ignoring a line that is not "
-                         f"a config assignment: {junk.group(0).strip()[:60]!r}" for junk in _JUNK_RE.finditer(text))
+        number, counted = 1, 0
+        for junk in _JUNK_RE.finditer(text):
+            number += text.count("\n", counted, junk.start())  # counted on from the last one: linear
+            counted = junk.start()
+            warnings.add(_JUNK, f"line {number}: ignoring a line that is not a config assignment: "
+                                f"{junk.group(0).strip()[:60]!r}")
     release, arch = _header_of(text)
     return KernelConfig(path, values, LineIndex(text, values), KernelVersion.parse(release) if release else None,
-                        arch, warnings, release)
+                        arch, warnings.result(), release)
 
 
 def _header_of(text: str) -> tuple[str | None, str | None]:
@@ -145,7 +175,7 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
     """Line by line, in file order: duplicates take the last value, with a warning."""
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
-    warnings: list[str] = []
+    warnings = _Warnings()
     header_version: KernelVersion | None = None
     header_release: str | None = None
     header_arch: str | None = None
@@ -170,7 +200,7 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
             continue
         symbol, equals, value = line[7:].partition("=")
         if not (line.startswith("CONFIG_") and equals and _NAME_RE.fullmatch(symbol)):
-            warnings.append(f"line {number}: ignoring a line that is not a config assignment: {line[:60]!r}")
+            warnings.add(_JUNK, f"line {number}: ignoring a line that is not a config assignment: {line[:60]!r}")
             continue
         if value.startswith('"'):
             value = _unquote(value)
@@ -181,14 +211,14 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
             lines[symbol] = number
     if not values:
         raise InputError(path, "no CONFIG_ lines; not a kernel .config")
-    return KernelConfig(path, values, lines, header_version, header_arch, tuple(warnings), header_release)
+    return KernelConfig(path, values, lines, header_version, header_arch, warnings.result(), header_release)
 
 
-def _assign(values: dict[str, str], lines: dict[str, int], warnings: list[str],
+def _assign(values: dict[str, str], lines: dict[str, int], warnings: _Warnings,
             symbol: str, value: str, number: int) -> None:
     previous = lines.get(symbol)
     if previous is not None and values[symbol] != value:
-        warnings.append(
+        warnings.add(_AGAIN,
             f"line {number}: CONFIG_{symbol} set again (line {previous} said "
             f"{values[symbol]!r}, now {value!r}); the last one wins, as in kconfig")
     values[symbol] = value
