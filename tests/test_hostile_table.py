@@ -482,3 +482,16 @@ def test_preflight_output_over_a_host_file_is_refused(tmp_path: Path, host_file:
     after = {p: (os.readlink(p) if p.is_symlink() else p.read_bytes()) for p in root.rglob("*")
              if p.is_symlink() or p.is_file()}
     assert after == before
+
+
+def test_many_streams_each_just_under_the_cap(tmp_path: Path) -> None:
+    """An arm zImage is searched stream by stream (extract-ikconfig's way): 64 streams of
+    500 MiB each were 32 GiB of work for a 32 MB file; all of them share one 512 MiB budget."""
+    stream = _gzip_bomb(500 << 20)
+    head = bytearray(0x200)
+    struct.pack_into("<II", head, 0x24, 0x016F2818, 0)  # head.S zImage magic
+    struct.pack_into("<I", head, 0x30, 0x04030201)
+    path = tmp_path / "zImage"
+    path.write_bytes(bytes(head) + stream * 64)
+    assert_error(run_bounded("check", "--system-config", str(path), cwd=tmp_path), str(path),
+                 "compressed streams decompress to more than 536870912 bytes in all")
