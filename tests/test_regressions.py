@@ -302,3 +302,21 @@ def test_manifest_table_lines_are_counted_in_linear_time(tmp_path: Path) -> None
     lines = _table_lines(str(manifest))
     assert time.monotonic() - started < 30  # a hang guard: 0.2 s here
     assert lines == list(range(1, 300_000, 3))
+
+
+def test_ikconfig_stream_search_shares_one_output_budget(tmp_path: Path) -> None:
+    """Each candidate stream had its own cap: 64 streams just under it were 64 times the work."""
+    import gzip
+    import struct
+
+    from kcheck.inputs.image import extract_ikconfig
+    from kcheck.inputs.image.compression import DecompressionLimitError
+
+    head = bytearray(0x200)
+    struct.pack_into("<I", head, 0x24, 0x016F2818)  # arm zImage: searched stream by stream
+    struct.pack_into("<I", head, 0x30, 0x04030201)
+    image = tmp_path / "zImage"
+    image.write_bytes(bytes(head) + gzip.compress(bytes(2 << 20), mtime=0) * 64)
+    with pytest.raises(DecompressionLimitError, match="compressed streams decompress to more than 16777216 bytes in all"):
+        extract_ikconfig(str(image), payload_limit=16 << 20)
+    assert extract_ikconfig(str(image), payload_limit=256 << 20) is None  # within budget: searched, none found
