@@ -74,6 +74,8 @@ def from_config(get: Callable[[str], str | None], header_arch: str | None) -> st
         return "s390x"
     if on("RISCV"):
         return "riscv64" if on("64BIT") else "riscv32"
+    if header_arch == "x86":  # the shared source directory: 64BIT decides
+        return "x86_64" if on("64BIT") else "i386"
     if header_arch:
         return canonical(header_arch)
     return None

@@ -23,7 +23,7 @@ from kcheck.pipeline import CheckRequest
 from kcheck.waivers import Waiver, apply_waivers, merge_statuses
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
-PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file")
+PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
 TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch")
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 

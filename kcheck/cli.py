@@ -57,6 +57,10 @@ KexecText = Annotated[Optional[str], typer.Option(
     "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')]
 KexecFile = Annotated[Optional[str], typer.Option(
     "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")]
+SystemImage = Annotated[Optional[str], typer.Option(
+    "--system-image", metavar="PATH", help="System kernel image (vmlinux or bzImage), e.g. the vmlinux kept for analysis.")]
+CaptureImage = Annotated[Optional[str], typer.Option(
+    "--capture-image", metavar="PATH", help="Capture kernel image that kexec -p loads (vmlinux or bzImage).")]
 Memory = Annotated[Optional[str], typer.Option(
     "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")]
 Version = Annotated[Optional[str], typer.Option(
@@ -84,6 +88,8 @@ def check(
     cmdline_file: CmdlineFile = None,
     kexec: KexecText = None,
     kexec_file: KexecFile = None,
+    system_image: SystemImage = None,
+    capture_image: CaptureImage = None,
     memory: Memory = None,
     kernel_version: Version = None,
     arch: Arch = None,
@@ -101,26 +107,28 @@ def check(
     from kcheck.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
-                     memory, kernel_version, arch)
+                     system_image, capture_image, memory, kernel_version, arch)
     waiver_list = _load_waivers(waivers)
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.batch import BatchOptions, load_manifest, run_batch
+        from kcheck.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
 
         targets = load_manifest(manifest, tuple(rules or ()))
         batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
                                                 manifest), jobs)
         paths = tuple(getattr(t.request, key) for t in targets
-                      for key in ("system_config", "capture_config", "cmdline_file", "kexec_file"))
+                      for key in PATH_KEYS)
         _emit(batch, output_format.value, output, verbose, fail_on,
               inputs=(manifest, waivers, *paths, *(rules or ())))
         raise typer.Exit(batch.exit_status)
-    if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file)):
+    if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
+                system_image, capture_image)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
     request = CheckRequest(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
-        cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory, kernel_version=kernel_version,
+        cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, system_image=system_image,
+        capture_image=capture_image, memory=memory, kernel_version=kernel_version,
         arch=arch, rule_files=tuple(rules or ()))
     report = run_check(request)
     if waiver_list:
@@ -128,7 +136,8 @@ def check(
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
-          inputs=(system_config, capture_config, cmdline_file, kexec_file, waivers, *(rules or ())))
+          inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
+                  waivers, *(rules or ())))
     raise typer.Exit(report.exit_status(_threshold(fail_on)))
 
 

@@ -13,6 +13,7 @@ instead of failing.  A path to a value that is simply absent gives ``None``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,10 @@ from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
+
+if TYPE_CHECKING:
+    from kcheck.inputs.image.model import KernelImage
+    from kcheck.memory_map import MemoryMap
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
@@ -40,6 +45,7 @@ class Kernel:
     version: KernelVersion | None
     version_source: str | None
     arch: str | None
+    image: KernelImage | None = None
 
     def lookup(self, parts: list[str]) -> Any:
         head = parts[0]
@@ -55,6 +61,12 @@ class Kernel:
             return self.pae
         if head == "load_address":
             return self.load_address
+        if head == "image":
+            if self.image is None:
+                raise MissingInput(f"--{self.role}-image")
+            from kcheck.image_facts import image_fact
+
+            return image_fact(self.image, parts[1], config_version=self.version, config_arch=self.arch)
         raise KeyError(".".join(parts))
 
     @property
@@ -161,6 +173,14 @@ class Setup:
             if self.capture_cmdline is None:
                 return None
             return _param(self.capture_cmdline, parts[2])
+        if head == "load_needed":
+            plan = self.memory_map
+            return plan.needed if plan is not None else None
+        if head == "image_matches":
+            image = self.capture.image
+            if image is None or not kexec.kernel_path:
+                return None
+            return os.path.basename(kexec.kernel_path) == os.path.basename(image.path)
         simple = {
             "panic": kexec.panic,
             "action": kexec.action,
@@ -179,6 +199,13 @@ class Setup:
         if config is None or self.cmdline is None:
             return None
         return config.enabled("RANDOMIZE_BASE") and not self.cmdline.has("nokaslr")
+
+    @cached_property
+    def memory_map(self) -> MemoryMap | None:
+        """Where everything sits in physical memory (see kcheck.memory_map)."""
+        from kcheck.memory_map import build_map
+
+        return build_map(self)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:

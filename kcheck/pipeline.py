@@ -8,7 +8,7 @@ returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck import arch as arches
 from kcheck.engine.evaluate import evaluate
@@ -23,6 +23,9 @@ from kcheck.model import Report, Status
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
+if TYPE_CHECKING:
+    from kcheck.inputs.image.model import KernelImage
+
 CMDLINE_LIMIT = 1024 * 1024
 
 
@@ -36,6 +39,8 @@ class CheckRequest:
     cmdline_file: str | None = None
     kexec: str | None = None
     kexec_file: str | None = None
+    system_image: str | None = None
+    capture_image: str | None = None
     memory: str | None = None
     kernel_version: str | None = None
     arch: str | None = None
@@ -48,9 +53,14 @@ def read_setup(request: CheckRequest) -> Setup:
     arch = _option_arch(request.arch)
     system_config = read_config(request.system_config) if request.system_config else None
     capture_config = read_config(request.capture_config) if request.capture_config else None
-    system = _kernel("system", system_config, version, arch)
-    capture = _kernel("capture", capture_config, version, arch) if capture_config else \
-        Kernel("capture", system_config, system.version, system.version_source, system.arch)
+    system_image = read_image(request.system_image) if request.system_image else None
+    capture_image = read_image(request.capture_image) if request.capture_image else None
+    system = _kernel("system", system_config, version, arch, system_image)
+    if capture_config is not None:
+        capture = _kernel("capture", capture_config, version, arch, capture_image)
+    else:  # one kernel serves as both; its image too, unless another is named
+        capture = Kernel("capture", system_config, system.version, system.version_source, system.arch,
+                         capture_image or system_image)
     cmdline_text, cmdline_source = _cmdline(request)
     return Setup(
         system=system,
@@ -75,20 +85,33 @@ def run_check_on(request: CheckRequest, setup: Setup) -> Report:
     # Host rules describe a running machine: only ``kcheck preflight`` has one.
     rules = [r for r in load_rules(request.rule_files) if r.kernel != "host" or setup.host is not None]
     results = tuple(evaluate(rules, setup))
+    memory_map = setup.memory_map if setup.cmdline is not None else None
     return Report(inputs=describe_inputs(setup, request), results=results,
-                  notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules))
+                  notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules),
+                  memory_map=memory_map.as_dict() if memory_map else None)
+
+
+def read_image(path: str) -> KernelImage:
+    from kcheck.inputs.image import read_image as read
+
+    return read(path)
 
 
 def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | None,
-            arch: str | None) -> Kernel:
-    """Version and arch: the option wins, then the config's symbols and header."""
+            arch: str | None, image: KernelImage | None = None) -> Kernel:
+    """Version and arch: the option wins, then the config, then the image."""
     version_source = "--kernel-version" if version else None
     if version is None and config is not None and config.header_version is not None:
         version, version_source = config.header_version, "config header"
+    if version is None and image is not None and image.release:
+        version = KernelVersion.parse(image.release)
+        version_source = "image" if version else None
     arch_found = arch
     if arch_found is None and config is not None:
         arch_found = arches.from_config(config.get, config.header_arch)
-    return Kernel(role, config, version, version_source, arch_found)
+    if arch_found is None and image is not None:
+        arch_found = image.arch
+    return Kernel(role, config, version, version_source, arch_found, image)
 
 
 def _option_version(text: str | None) -> KernelVersion | None:
@@ -150,6 +173,7 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
             "version_source": k.version_source,
             "arch": k.arch,
             "warnings": list(k.config.warnings) if k.config and path else [],
+            "image": _image_summary(k),
         }
 
     return {
@@ -161,6 +185,14 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
         "kexec_source": request.kexec_file or ("--kexec" if request.kexec is not None else None),
         "memory": setup.memory,
     }
+
+
+def _image_summary(kernel: Kernel) -> dict[str, Any] | None:
+    image = kernel.image
+    if image is None:
+        return None
+    return {"path": image.path, "format": str(image.format), "arch": image.arch,
+            "release": image.release, "size": image.size}
 
 
 def _notes(setup: Setup, results: tuple[Any, ...]) -> list[str]:

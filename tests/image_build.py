@@ -57,10 +57,19 @@ def link_vmlinux(
     ikconfig: bytes | None = None,
     banner: str | None = BANNER,
     data_gap: int = 0x200000,
+    paddr: int | None = None,
 ) -> Path:
-    """Assemble and link a vmlinux-like ELF with .text/.rodata/.notes and .data PT_LOADs."""
+    """Assemble and link a vmlinux-like ELF with .text/.rodata/.notes and .data PT_LOADs.
+
+    ``paddr`` moves the physical load address (CONFIG_PHYSICAL_START) and the
+    virtual addresses with it, as the kernel's linker script does.
+    """
     require_binutils()
-    paddr, vaddr, as_flag = LAYOUTS[emulation]
+    base, vaddr, as_flag = LAYOUTS[emulation]
+    if paddr is not None:
+        vaddr += paddr - base
+    else:
+        paddr = base
     work = tmp / f"{name}.build"
     work.mkdir(parents=True, exist_ok=True)
     rodata = ""

@@ -99,6 +99,9 @@ class Test:
 def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
     if op == "is":
         wanted = operand if isinstance(operand, list) else [operand]
+        if value is None and any(isinstance(w, bool) for w in wanted):
+            # A yes/no fact the inputs cannot answer (no image, no RAM size ...).
+            raise Unknown(f"{test.path} is not known")
         return any(_same(value, w, config=test.symbol is not None) for w in wanted)
     if op == "present":
         return _present(value, config=test.symbol is not None) == operand

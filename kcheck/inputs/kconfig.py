@@ -147,10 +147,8 @@ def _gunzip(path: str, data: bytes) -> bytes:
 
 def _embedded_config(path: str) -> bytes:
     """The config carried by a kernel image (CONFIG_IKCONFIG), or a clear error."""
-    try:
-        from kcheck.inputs.image import extract_ikconfig
-    except ImportError:  # image support not installed in this build
-        raise InputError(path, "binary data, not a kernel .config") from None
+    from kcheck.inputs.image import extract_ikconfig
+
     try:
         config = extract_ikconfig(path)
     except InputError as exc:

@@ -36,6 +36,11 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         lines.append(paint(heading, "1"))
         for finding in findings:
             lines.extend(_finding(finding, paint))
+    if report.memory_map and (verbose or report.memory_map["conflicts"] or _has_images(inputs)):
+        from kcheck.reporters.memory_picture import draw
+
+        lines.append("")
+        lines.extend(draw(report.memory_map, paint))
     if verbose:
         lines.append("")
         lines.append(paint("Rules skipped", "1"))
@@ -87,6 +92,10 @@ def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = Fal
     failed = sum(1 for t in batch.targets if t.exit_status)
     out.append(f"{len(batch.targets)} targets, {failed} failed")
     return "\n".join(out) + "\n"
+
+
+def _has_images(inputs: dict) -> bool:
+    return any((inputs.get(role) or {}).get("image") for role in ("system", "capture"))
 
 
 def _host_lines(host: dict | None) -> list[str]:

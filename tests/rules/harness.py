@@ -8,7 +8,11 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
   ``# CONFIG_SYMBOL is not set``, ``"absent"`` removes the symbol;
 * ``same_kernel = true``: no capture config (the system kernel serves);
 * ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
-* ``memory``, ``kernel_version``, ``arch``: as the CLI options.
+* ``memory``, ``kernel_version``, ``arch``: as the CLI options;
+* ``system_image`` / ``capture_image``: an image built for the case, e.g.
+  ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
+  (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
+  (laid out from boot.rst); ``name`` sets the file name.
 
 Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up) and ``debian:<config>``
 (a real Debian 6.1 config from the corpus with the set-up of
@@ -36,6 +40,7 @@ from kcheck.engine.loader import load_rules
 from kcheck.model import RuleResult
 from kcheck.inputs.host import read_host
 from kcheck.pipeline import CheckRequest, read_setup
+from kcheck.units import parse_number
 from kcheck.preflight import host_setup
 from tests.corpus import corpus_configs
 from tests.modern_setups import modern_setup
@@ -101,7 +106,11 @@ def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
         path = tmp / f"{role}.config"
         path.write_text(edit_config(text, case.get(role, {})))
         paths[role] = str(path)
+    images = {role: build_image(case[f"{role}_image"], tmp) if f"{role}_image" in case else None
+              for role in ("system", "capture")}
     return CheckRequest(
+        system_image=images["system"],
+        capture_image=images["capture"],
         system_config=paths["system"],
         capture_config=paths["capture"],
         cmdline=None if case.get("no_cmdline") else case.get("cmdline", base["cmdline"]),
@@ -131,6 +140,33 @@ def host_tree(case: dict[str, Any], tmp: Path) -> Path:
     for name, size in case.get("sizes", {}).items():
         os.truncate(root / name, size)
     return root
+
+
+def build_image(spec: dict[str, Any], tmp: Path) -> str:
+    """A real image for a case: a vmlinux linked by binutils or a bzImage from boot.rst."""
+    import gzip
+
+    from tests.image_build import build_bzimage, link_vmlinux, size_append
+
+    def number(key: str, default: int) -> int:
+        value = spec.get(key, default)
+        return parse_number(value) if isinstance(value, str) else value
+
+    release = spec.get("release", "6.1.0-test-amd64")
+    name = spec.get("name", f"{spec['kind']}-{release}")
+    if spec["kind"] == "vmlinux":
+        path = link_vmlinux(tmp, name, emulation=spec.get("emulation", "elf_x86_64"),
+                            paddr=number("paddr", 0x1000000), debug=spec.get("debug", False),
+                            banner=f"Linux version {release} (kcheck@tests) #1")
+        return str(path)
+    payload = size_append(gzip.compress(b"\x7fELF" + bytes(4096), mtime=0), 4100)
+    data = build_bzimage(payload, protocol=number("protocol", 0x020F),
+                         relocatable=spec.get("relocatable", True),
+                         init_size=number("init_size", 0x3F98000), xloadflags=number("xloadflags", 0x7F),
+                         kernel_version=f"{release} (kcheck@tests) #1")
+    path = tmp / name
+    path.write_bytes(data)
+    return str(path)
 
 
 def evaluate_case(rule_id: str, case: dict[str, Any], tmp: Path) -> RuleResult:
