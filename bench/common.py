@@ -226,9 +226,9 @@ def ms(seconds: float) -> str:
 
 
 def row(label: str, timing: Timing) -> str:
-    """One figure: median, IQR and CPU median."""
-    return (f"{label:<58} {ms(timing.median)}  IQR {timing.iqr * 1000:6.1f} ms"
-            f"  cpu {timing.cpu_median * 1000:7.1f} ms")
+    """One figure: wall median, IQR and minimum, and the median CPU time (all in ms)."""
+    return (f"{label:<58} {ms(timing.median)}  IQR {timing.iqr * 1000:6.1f}  min {min(timing.wall) * 1000:7.1f}"
+            f"  cpu {timing.cpu_median * 1000:7.1f}")
 
 
 def verdict(ratio: float, limit: float, *, at_most: bool = True) -> str:
