@@ -125,12 +125,18 @@ def main() -> None:
         if real is not None:
             cmds.append(Command(f"Debian vmlinuz-6.1 bzImage ({real.stat().st_size >> 20} MiB, corpus)",
                                 argv(real), env, ok=found))
+        readers = []
+        if cmds[0].argv[1] != "-c":  # the CLI is timed: also time the reader alone, to locate a cost
+            readers = [Command(f"reader only, {labels[key].split('  [')[0]}", (PYTHON, "-c", READ_IMAGE, str(path)),
+                               env) for key, path in images.items() if key in ("small", "1gib")]
         header(f"image size vs cost: {what}", args.runs, args.warmup)
-        timings = measure(cmds, args.runs, args.warmup)
+        timings = measure([*cmds, *readers], args.runs, args.warmup)
+    for group in (cmds, readers):
+        for command in group:
+            line = row(command.name, timings[command.name])
+            ratio = timings[command.name].median / timings[group[0].name].median
+            print(line if command is group[0] else f"{line}  {verdict(ratio, BUDGET)}")
     small = timings[cmds[0].name].median
-    for command in cmds:
-        line = row(command.name, timings[command.name])
-        print(line if command is cmds[0] else f"{line}  {verdict(timings[command.name].median / small, BUDGET)}")
     ten = timings[cmds[1].name].median
     gib = timings[cmds[2].name].median
     print(f"issue 3: 1 GiB / 10 MiB = {gib / ten:.2f}x;  issue 7: 1 GiB / small = {gib / small:.2f}x "
