@@ -11,7 +11,7 @@ Each script takes -n RUNS and -w WARMUP and prints "skip: ..." (exit 0) when
 the corpus or a tool it needs is missing.  ``--quick`` runs fewer rounds, for
 checking that the scripts work, not for figures to quote.
 
-Usage: python bench/run_all.py [--quick] [--only check,image,...]
+Usage: python bench/run_all.py [--quick] [--max-load 1.0] [--only check,image,...]
 """
 
 from __future__ import annotations
@@ -31,12 +31,18 @@ QUICK = ["-n", "3", "-w", "1"]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 runs each: a smoke test, not figures")
+    parser.add_argument("--max-load", type=float, default=None, metavar="L",
+                        help="first wait (up to 10 min) until the 1-minute load average is below L")
     parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
     args = parser.parse_args()
     chosen = [name for name in args.only.split(",") if name]
     unknown = set(chosen) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    if args.max_load is not None:
+        deadline = time.monotonic() + 600
+        while os.getloadavg()[0] >= args.max_load and time.monotonic() < deadline:
+            time.sleep(10)
     load = os.getloadavg()
     print(f"kcheck benchmarks, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {sys.version.split()[0]}\n", flush=True)
