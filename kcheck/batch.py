@@ -14,12 +14,13 @@ import datetime
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kcheck.errors import InputError, KcheckError
 from kcheck.model import BatchReport, Location, Report, Severity, TargetReport
 from kcheck.pipeline import CheckRequest
+from kcheck.records import replace
 from kcheck.waivers import Waiver, apply_waivers, merge_statuses
 
 #: Manifest keys holding paths, resolved against the manifest's directory.

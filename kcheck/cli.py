@@ -296,7 +296,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         status = exc.exit_code
     except TyperException as exc:  # usage errors: bad option, bad value
-        status = _error(exc.format_message())
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `kcheck`: show the commands
+            sys.stderr.write(exc.format_message() + "\n")
+            status = 2
+        else:
+            status = _error(exc.format_message())
     except (typer.Abort, KeyboardInterrupt):
         status = _error("interrupted")
     sys.exit(status if isinstance(status, int) else 0)

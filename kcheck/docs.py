@@ -47,8 +47,7 @@ def rule_page(rule_id: str, extra: tuple[str, ...]) -> str:
 def rule_info(rule: Rule) -> RuleInfo:
     """The rule as reporters see it (SARIF rule descriptors), help text included."""
     return RuleInfo(id=rule.id, name=rule.name, title=rule.title, why=" ".join(rule.why.split()),
-                    severity=rule.severity, kernel=rule.kernel, source=rule.source,
-                    help=rule_help(rule, width=0))
+                    severity=rule.severity, kernel=rule.kernel, source=rule.source, rule=rule)
 
 
 def rule_help(rule: Rule, width: int = 78) -> str:

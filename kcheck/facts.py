@@ -14,13 +14,14 @@ instead of failing.  A path to a value that is simply absent gives ``None``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kcheck.inputs.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.inputs.kexec import KexecCommand
+from kcheck.records import record
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
@@ -36,7 +37,7 @@ class MissingInput(Exception):
     """A rule needs an input the user did not give; ``args[0]`` names the option."""
 
 
-@dataclass(frozen=True)
+@record
 class Kernel:
     """One of the two kernels: its config and what we know of its version and arch."""
 
@@ -87,6 +88,13 @@ class Kernel:
         return (start + align - 1) // align * align
 
     @property
+    def rhel(self) -> bool:
+        """A RHEL-family kernel (its release says .el7/.el8), where crashkernel=auto exists."""
+        releases = [self.config.header_release if self.config else None,
+                    self.image.release if self.image else None]
+        return any(r and re.search(r"\.el[5-8]", r) for r in releases)
+
+    @property
     def pae(self) -> bool | None:
         """Whether an i386 kernel uses PAE (can address RAM above 4 GiB).
 
@@ -98,7 +106,7 @@ class Kernel:
         return self.config.enabled("X86_PAE") or self.config.enabled("HIGHMEM64G")
 
 
-@dataclass(frozen=True)
+@record
 class Setup:
     """A whole kdump set-up: two kernels, the boot line, the kexec command, the machine."""
 
@@ -242,6 +250,10 @@ class Setup:
         if reservation is None:
             return facts
         facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
+        if tokens[-1].kind == "auto" and self.system.rhel:
+            # RHEL 7/8 kernels size crashkernel=auto from RAM themselves.
+            facts.update(reserves=True, needs_memory=True)
+            return facts
         plain = [t for t in tokens if t.kind in ("simple", "ranges", "auto")]
         facts["repeated"] = len(plain) > 1
         facts["embedded"] = next((t.container or "--" for t in tokens if t.embedded), None)

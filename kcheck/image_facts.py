@@ -8,11 +8,13 @@ whether it matches the config it was checked with.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck import arch as arches
-from kcheck.inputs.image.model import ImageFormat, KernelImage
 from kcheck.version import KernelVersion
+
+if TYPE_CHECKING:  # the image package is imported only when an image is read
+    from kcheck.inputs.image.model import KernelImage
 
 PAGE = 4096
 XLF_KERNEL_64 = 1 << 0

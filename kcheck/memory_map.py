@@ -12,10 +12,11 @@ and boot parameters.  Reporters draw it; rules read its totals.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kcheck.image_facts import footprint, load_range, page_align, relocatable
+from kcheck.records import field, record
+from kcheck.units import human_size
 
 if TYPE_CHECKING:
     from kcheck.facts import Setup
@@ -25,7 +26,7 @@ MiB = 1 << 20
 KEXEC_OVERHEAD = MiB
 
 
-@dataclass(frozen=True)
+@record
 class Area:
     """One range on the map; ``end`` is exclusive; ``problem`` marks a conflict."""
 
@@ -45,7 +46,7 @@ class Area:
                 "inside_region": self.inside_region, "problem": self.problem, "note": self.note}
 
 
-@dataclass(frozen=True)
+@record
 class MemoryMap:
     areas: tuple[Area, ...]
     needed: int | None = None          # bytes kexec needs inside the region
@@ -84,7 +85,7 @@ def build_map(setup: Setup) -> MemoryMap | None:
         areas[0] = Area(system.name, system.start, system.size, problem=problem, note=system.note)
         conflicts.append(f"{system.name}: {problem}")
     if needed is not None and needed > size:
-        conflicts.append(f"kexec needs {needed >> 10}K in a {size >> 10}K region")
+        conflicts.append(f"kexec needs {human_size(needed)} in a {human_size(size)} region")
     return MemoryMap(tuple(areas), needed, size, tuple(conflicts))
 
 
@@ -135,15 +136,18 @@ def _capture(setup: Setup, region_start: int | None, region_size: int) -> tuple[
     initrd_bytes = _initrd_size(setup)
     if initrd_bytes is not None:
         start = region_end - page_align(initrd_bytes) if region_end is not None else None
+        kernel_end = areas[0].end if areas else None
+        clash = ("overlaps the capture kernel: the region is too small"
+                 if start is not None and kernel_end is not None and kernel_end > start else None)
         areas.append(Area("initrd", start, initrd_bytes, inside_region=True,
-                          note="kexec puts it at the top of the region"))
+                          note="kexec puts it at the top of the region", problem=clash))
     areas.append(Area("kexec data (purgatory, backup, ELF headers)", None, KEXEC_OVERHEAD,
                       inside_region=True))
     if kernel_bytes is None:
         return areas, None
     kernel_offset = 0
     if areas and areas[0].start is not None and region_start is not None:
-        kernel_offset = areas[0].start - region_start
+        kernel_offset = max(0, areas[0].start - region_start)
     return areas, kernel_offset + kernel_bytes + page_align(initrd_bytes or 0) + KEXEC_OVERHEAD
 
 

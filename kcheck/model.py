@@ -9,8 +9,9 @@ what an earlier one concluded.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
+
+from kcheck.records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -41,7 +42,7 @@ class Status(enum.Enum):
 KERNELS = ("system", "capture", "boot", "kexec", "host")
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """Where the offending value is written, for annotations (1-based line)."""
 
@@ -55,7 +56,7 @@ class Location:
         return not self.path.startswith("--")
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     """A rule's remedy as data, with the set-up's values filled in.
 
@@ -96,18 +97,18 @@ class Fix:
         if self.config:
             parts.append(", ".join(_config_line(k, v) for k, v in self.config)
                          + f" in the {self.config_kernel} kernel")
-        if self.cmdline_add:
-            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
         if self.cmdline_remove:
             parts.append("remove " + " ".join(self.cmdline_remove) + " from the boot command line")
-        if self.kexec_add:
-            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
+        if self.cmdline_add:
+            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
         if self.kexec_remove:
             parts.append("remove " + " ".join(self.kexec_remove) + " from the kexec command")
-        if self.append_add:
-            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
+        if self.kexec_add:
+            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
         if self.append_remove:
             parts.append("drop " + " ".join(self.append_remove) + " from the capture command line")
+        if self.append_add:
+            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
         if self.text:
             parts.append(self.text)
         return "; ".join(parts)
@@ -119,7 +120,7 @@ def _config_line(symbol: str, value: str) -> str:
     return f"CONFIG_{symbol}={value}"
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """A rule that failed: what is wrong, where, and how to fix it."""
 
@@ -136,7 +137,7 @@ class Finding:
     waived: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RuleResult:
     """One rule evaluated against one set-up; ``finding`` is set when it failed."""
 
@@ -147,7 +148,7 @@ class RuleResult:
     finding: Finding | None = None
 
 
-@dataclass(frozen=True)
+@record
 class KernelSummary:
     """What the report says about one kernel's inputs (for the JSON ``inputs``)."""
 
@@ -160,7 +161,7 @@ class KernelSummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class RuleInfo:
     """What reporters may say about a rule (SARIF's rule descriptors), without loading rules."""
 
@@ -171,10 +172,17 @@ class RuleInfo:
     severity: Severity
     kernel: str
     source: str
-    help: str
+    rule: Any = field(default=None, compare=False)  # the Rule, for the help text
+
+    @property
+    def help(self) -> str:
+        """The ``kcheck explain`` body, built only for the formats that show it (SARIF)."""
+        from kcheck.docs import rule_help
+
+        return rule_help(self.rule, width=0) if self.rule is not None else ""
 
 
-@dataclass(frozen=True)
+@record
 class WaiverStatus:
     """What became of one waiver: ``applied`` (to ``matched`` findings), ``expired`` or ``stale``."""
 
@@ -198,7 +206,7 @@ class WaiverStatus:
         return f"waiver {self.source} for {scope} applied to {self.matched} finding(s): {self.reason}"
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """``kcheck preflight``'s answer: will this host capture a dump, and if not, why."""
 
@@ -213,7 +221,7 @@ class Verdict:
         return f"This host will NOT capture a crash dump: {(self.reason or '').rstrip('.')}."
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """Everything a reporter needs: inputs, every rule result, notes."""
 
@@ -240,7 +248,7 @@ class Report:
         return 1 if fail_on is not None and worst is not None and worst >= fail_on else 0
 
 
-@dataclass(frozen=True)
+@record
 class TargetReport:
     """One set-up of a batch: its report, or the one-line error that stopped it."""
 
@@ -250,7 +258,7 @@ class TargetReport:
     exit_status: int
 
 
-@dataclass(frozen=True)
+@record
 class BatchReport:
     """Many set-ups checked together (``--manifest``, ``lint-configs``): one output."""
 

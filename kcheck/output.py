@@ -8,7 +8,6 @@ failure leaves any previous file intact.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 
 from kcheck.errors import InputError
@@ -24,6 +23,8 @@ def refuse_inputs(path: str, inputs: Iterable[str | None]) -> None:
 
 def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> None:
     """Replace ``path`` with ``text`` in one rename."""
+    import tempfile
+
     refuse_inputs(path, inputs)
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):

@@ -7,7 +7,7 @@ returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
 from typing import TYPE_CHECKING, Any
 
 from kcheck import arch as arches
@@ -20,6 +20,7 @@ from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kexec import KexecCommand, parse_kexec
 from kcheck.model import Report, Status
+from kcheck.records import field, record
 from kcheck.units import parse_number
 from kcheck.version import KernelVersion
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 CMDLINE_LIMIT = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class CheckRequest:
     """Everything ``kcheck check`` was asked to look at (paths and texts, not yet read)."""
 
@@ -52,7 +53,11 @@ def read_setup(request: CheckRequest) -> Setup:
     version = _option_version(request.kernel_version)
     arch = _option_arch(request.arch)
     system_config = read_config(request.system_config) if request.system_config else None
-    capture_config = read_config(request.capture_config) if request.capture_config else None
+    capture_config = None
+    if request.capture_config:
+        same_file = (system_config is not None and request.system_config is not None
+                     and os.path.realpath(request.capture_config) == os.path.realpath(request.system_config))
+        capture_config = system_config if same_file else read_config(request.capture_config)
     system_image = read_image(request.system_image) if request.system_image else None
     capture_image = read_image(request.capture_image) if request.capture_image else None
     system = _kernel("system", system_config, version, arch, system_image)

@@ -29,3 +29,11 @@ def parse_number(text: str) -> int:
 
 def format_hex(value: int) -> str:
     return f"{value:#x}"
+
+
+def human_size(value: int) -> str:
+    """A short size for people (``63.6M``), not for parsing."""
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if value >= 1 << shift:
+            return f"{value / (1 << shift):.1f}{unit}".replace(f".0{unit}", unit)
+    return f"{value}B"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import tomllib
+from collections.abc import Iterable
 from typing import Any
 
-from kcheck.engine.loader import _json_path
-from kcheck.errors import InputError
+from kcheck.errors import InputError, KcheckError
 from kcheck.resources import data_path
 
 TOML_LIMIT = 4 * 1024 * 1024
@@ -20,18 +19,28 @@ TOML_LIMIT = 4 * 1024 * 1024
 
 def read_toml(path: str, what: str) -> dict[str, Any]:
     """Read a bounded TOML file; any problem is one :class:`InputError` naming ``path``."""
-    from kcheck.inputs.files import decode_text, read_bounded
+    from kcheck.inputs.files import read_bounded
 
-    text = decode_text(path, read_bounded(path, TOML_LIMIT, what=what), what=what)
+    return parse_toml(read_bounded(path, TOML_LIMIT, what=what), path, what)
+
+
+def parse_toml(data: bytes, source: str, what: str, error: type[KcheckError] = InputError) -> dict[str, Any]:
+    """TOML bytes as a document; undecodable, invalid or too deeply nested input is ``error``."""
+    import tomllib
+
+    from kcheck.inputs.files import decode_text
+
+    text = decode_text(source, data, what=what)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML: {exc}") from None
+        raise error(source, f"not valid TOML: {exc}") from None
     except RecursionError:
-        raise InputError(path, "nested too deeply") from None
+        raise error(source, "nested too deeply") from None
 
 
-def validate(document: dict[str, Any], schema_name: str, source: str) -> None:
+def validate(document: dict[str, Any], schema_name: str, source: str,
+             error: type[KcheckError] = InputError) -> None:
     """Raise :class:`InputError` naming the first field that breaks ``schemas/<schema_name>``.
 
     TOML dates and times become ISO strings first, so that the schema can say
@@ -43,9 +52,16 @@ def validate(document: dict[str, Any], schema_name: str, source: str) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(plain(document)), key=lambda e: list(e.absolute_path))
     if errors:
-        error = errors[0]
-        where = _json_path(error.absolute_path) or "(top level)"
-        raise InputError(source, f"{where}: {error.message}")
+        first = errors[0]
+        where = _json_path(first.absolute_path) or "(top level)"
+        raise error(source, f"{where}: {first.message}")
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def plain(value: Any) -> Any:

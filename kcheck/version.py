@@ -9,17 +9,30 @@ Suffixes (``-rc1``, ``-amd64``, ``+``) are ignored on purpose: a backported
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from kcheck.records import record
 
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 _CONSTRAINT_RE = re.compile(r"\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*")
 
 
-@dataclass(frozen=True, order=True)
+@record
 class KernelVersion:
     """A kernel release as ``(major, minor, patch, sublevel)``; missing parts are 0."""
 
     parts: tuple[int, int, int, int]
+
+    def __lt__(self, other: KernelVersion) -> bool:
+        return self.parts < other.parts
+
+    def __le__(self, other: KernelVersion) -> bool:
+        return self.parts <= other.parts
+
+    def __gt__(self, other: KernelVersion) -> bool:
+        return self.parts > other.parts
+
+    def __ge__(self, other: KernelVersion) -> bool:
+        return self.parts >= other.parts
 
     @classmethod
     def parse(cls, text: str) -> KernelVersion | None:
@@ -47,7 +60,7 @@ _OPS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class VersionRange:
     """A conjunction of comparisons, e.g. ``>=2.6.13, <2.6.20``; empty means all."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kcheck.errors import InputError
 from kcheck.model import Finding, Report, RuleResult, WaiverStatus
+from kcheck.records import replace
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -17,7 +16,7 @@ from kcheck.batch import BatchOptions, load_manifest, run_batch
 from kcheck.errors import InputError
 from kcheck.model import Severity
 from tests.ci_common import OLD, SARIF_SCHEMA, broken_setup, run_kcheck
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
 
 
 def batch_validator() -> jsonschema.Draft202012Validator:

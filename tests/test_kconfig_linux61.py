@@ -6,7 +6,6 @@ Skipped with a reason when $KCHECK_CORPUS/linux-6.1 (default ~/.cache/kcheck/cor
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest

@@ -12,3 +12,19 @@ def test_kb010_is_silent_without_any_crashkernel(tmp_path: Path) -> None:
     """KB010 said "only crashkernel=not set is used" on a line with no crashkernel= at all."""
     result = evaluate_case("KB010", {"base": "2.6.13", "cmdline": "ro root=/dev/hda1"}, tmp_path)
     assert result.status is Status.SKIP
+
+
+def test_crashkernel_auto_is_valid_on_rhel_kernels_only(tmp_path: Path) -> None:
+    """crashkernel=auto is RHEL's (<= 8); upstream rejects it and reserves nothing."""
+    from kcheck.pipeline import CheckRequest, read_setup
+
+    config = tmp_path / "config-4.18.0-348.el8.x86_64"
+    config.write_text("#\n# Automatically generated file; DO NOT EDIT.\n"
+                      "# Linux/x86_64 4.18.0-348.el8.x86_64 Kernel Configuration\n#\nCONFIG_X86_64=y\n")
+    rhel = read_setup(CheckRequest(system_config=str(config), cmdline="ro crashkernel=auto"))
+    assert rhel.lookup("boot.crashkernel.reserves") is True
+    upstream = tmp_path / "config-4.18.0"
+    upstream.write_text(config.read_text().replace(".el8.x86_64", ""))
+    plain = read_setup(CheckRequest(system_config=str(upstream), cmdline="ro crashkernel=auto"))
+    assert plain.lookup("boot.crashkernel.reserves") is False
+    assert "RHEL" in plain.lookup("boot.crashkernel.problem")

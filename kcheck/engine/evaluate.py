@@ -15,8 +15,8 @@ from kcheck import arch as arches
 from kcheck.engine.predicates import Unknown
 from kcheck.engine.rule import Rule
 from kcheck.facts import Kernel, MissingInput, Setup
-from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.inputs.memparse import format_size
+from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.units import format_hex
 
 _FIELD_RE = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}")

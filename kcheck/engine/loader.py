@@ -8,7 +8,6 @@ are validated here, because nobody else has checked them.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,32 @@ def bundled_rule_files() -> list[Path]:
 
 
 def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]:
-    """The bundled rules plus user rule files/directories, ids unique."""
+    """The bundled rules plus user rule files/directories, ids unique.
+
+    Compiled rules are cached by the files' contents (see rule_cache): a
+    check then costs one unpickle instead of parsing TOML, which matters for
+    a tool started on every kernel build.
+    """
+    from kcheck.engine.rule_cache import cached
+    from kcheck.inputs.files import read_bounded
+
     files = bundled_rule_files() if bundled else []
     user_files: list[Path] = []
     for name in extra:
         path = Path(name)
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
+    contents = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), path in user_files)
+                for path in files + user_files]
+    return cached(contents, lambda: _compile_files(contents))
+
+
+def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in files + user_files:
-        document = read_rule_file(path)
-        if path in user_files:
+    for path, data, from_user in contents:
+        document = parse_rule_text(data, str(path))
+        if from_user:
             validate_rule_document(document, str(path))
         for rule in compile_rule_document(document, str(path)):
             if rule.id in seen:
@@ -51,38 +64,22 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
 
 
 def read_rule_file(path: Path) -> dict[str, Any]:
-    from kcheck.inputs.files import decode_text, read_bounded
+    from kcheck.inputs.files import read_bounded
 
-    data = read_bounded(str(path), RULE_FILE_LIMIT, what="rule file")
-    text = decode_text(str(path), data, what="rule file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(str(path), f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise RuleError(str(path), "nested too deeply") from None
+    return parse_rule_text(read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), str(path))
+
+
+def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
+    from kcheck.validate import parse_toml
+
+    return parse_toml(data, source, "rule file", error=RuleError)
 
 
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
     """Check a rule document against the rule schema; name the field that is wrong."""
-    import json
+    from kcheck.validate import validate
 
-    import jsonschema
-
-    schema = json.loads(data_path("schemas").joinpath("rule.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = _json_path(error.absolute_path) or "(top level)"
-        raise RuleError(source, f"{where}: {error.message}")
-
-
-def _json_path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    validate(document, "rule.schema.json", source, error=RuleError)
 
 
 def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:

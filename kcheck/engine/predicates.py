@@ -16,9 +16,9 @@ skipped with that reason instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kcheck.records import record
 from kcheck.units import parse_number
 
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
@@ -40,7 +40,7 @@ class Predicate(Protocol):
     def paths(self) -> list[str]: ...
 
 
-@dataclass(frozen=True)
+@record
 class AllOf:
     parts: tuple[Predicate, ...]
 
@@ -54,13 +54,13 @@ class AllOf:
         return [p for part in self.parts for p in part.paths()]
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf(AllOf):
     def test(self, facts: Facts) -> bool:
         return any(part.test(facts) for part in self.parts)
 
 
-@dataclass(frozen=True)
+@record
 class Not:
     part: Predicate
 
@@ -74,7 +74,7 @@ class Not:
         return self.part.paths()
 
 
-@dataclass(frozen=True)
+@record
 class Test:
     """``subject`` (a fact path) checked by every operator given."""
 

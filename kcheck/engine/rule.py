@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.engine.predicates import Predicate
 from kcheck.model import Severity
+from kcheck.records import field, record
 from kcheck.version import VersionRange
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """One check, with everything needed to run, explain and fix it.
 

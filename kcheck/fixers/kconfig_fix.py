@@ -59,7 +59,8 @@ def resolved_fragment(kernel: str, wanted: dict[str, Requested], *, kernel_src: 
                   for name, why in resolution.unresolved.items()}
     disagree: dict[str, tuple[str, str]] = {}
     if verify_with_kbuild:
-        from kcheck.kconfig.kbuild import compare, verify_with_kbuild as run_kbuild
+        from kcheck.kconfig.kbuild import compare
+        from kcheck.kconfig.kbuild import verify_with_kbuild as run_kbuild
 
         kbuild = run_kbuild(kernel_src, arch, base_config, resolution.assignments, lines=resolution.lines)
         disagree = {f"CONFIG_{k}": v for k, v in

@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.errors import InputError
 from kcheck.facts import Kernel, Setup
-from kcheck.inputs.cmdline import parse_cmdline
-from kcheck.inputs.kexec import parse_kexec
 from kcheck.fixers.commands import fix_cmdline, fix_kexec
 from kcheck.fixers.kconfig_fix import KernelFragment, plain_fragment, resolved_fragment
 from kcheck.fixers.plan import FixPlan, Manual, build_plan, merge_plan
+from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.inputs.kexec import parse_kexec
 from kcheck.model import Report
 from kcheck.output import write_atomic
+from kcheck.records import replace
 
 
 @dataclass

@@ -22,7 +22,8 @@ the first NUL.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from kcheck.records import record
 
 # lib/ctype.c: _S (\t \n \v \f \r), _SP (' ') and 0xA0 (_S|_SP).
 _SPACES = frozenset(" \t\n\v\f\r\xa0")
@@ -33,7 +34,7 @@ def _norm(name: str) -> str:
     return name.replace("-", "_")
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """One kernel parameter; ``start``/``end`` delimit its token in the text."""
 
@@ -47,7 +48,7 @@ class Param:
         return _norm(self.name) == _norm(name)
 
 
-@dataclass(frozen=True)
+@record
 class Cmdline:
     """A parsed command line: kernel parameters and init arguments."""
 

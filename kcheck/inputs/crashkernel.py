@@ -27,10 +27,13 @@ Arch models, and where each fact comes from:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kcheck.inputs.cmdline import parse_cmdline
-from kcheck.inputs.crashkernel_find import find_crashkernel, last_token, scan, token_value
+from kcheck.inputs.crashkernel_find import (
+    find_crashkernel,
+    last_token,
+    scan,
+    token_value,
+)
 from kcheck.inputs.crashkernel_syntax import (
     NAME,
     V_CMA,
@@ -45,6 +48,7 @@ from kcheck.inputs.crashkernel_syntax import (
     round_up_128m,
 )
 from kcheck.inputs.memparse import format_size, strtoull
+from kcheck.records import record
 from kcheck.version import KernelVersion
 
 __all__ = [
@@ -83,7 +87,7 @@ def normalize_arch(arch: str | None) -> str | None:
     return _ALIASES.get(arch, arch)
 
 
-@dataclass(frozen=True)
+@record
 class Reservation:
     """What the kernel will actually reserve, and why not when it won't.
 

@@ -11,7 +11,6 @@ start of each space-separated word.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
 
 from kcheck.inputs.cmdline import parse_cmdline
 from kcheck.inputs.crashkernel_syntax import (
@@ -22,10 +21,11 @@ from kcheck.inputs.crashkernel_syntax import (
     grammar_for,
     parse_crashkernel_value,
 )
+from kcheck.records import record, replace
 from kcheck.version import KernelVersion
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     """One strstr() match: ``p`` is where "crashkernel=" starts.
 

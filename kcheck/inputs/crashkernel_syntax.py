@@ -32,10 +32,16 @@ Version facts used here (see the report in the branch for how each was checked):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from kcheck.inputs.memparse import ALL_SUFFIXES, LEGACY_SUFFIXES, MASK64, format_size, memparse
+from kcheck.inputs.memparse import (
+    ALL_SUFFIXES,
+    LEGACY_SUFFIXES,
+    MASK64,
+    format_size,
+    memparse,
+)
+from kcheck.records import field, record, replace
 from kcheck.version import KernelVersion
 
 Kind = Literal["simple", "ranges", "high", "low", "cma", "auto"]
@@ -48,7 +54,7 @@ SUFFIX_SINCE: dict[str, KernelVersion] = {",high": V_SUFFIX, ",low": V_SUFFIX, "
 _SUFFIX_KIND: dict[str, Kind] = {",high": "high", ",low": "low", ",cma": "cma"}
 
 
-@dataclass(frozen=True)
+@record
 class Grammar:
     """What one kernel release's parser accepts."""
 
@@ -67,7 +73,7 @@ def grammar_for(version: KernelVersion | None) -> Grammar:
     return Grammar(False, suffixes, strict, ALL_SUFFIXES)
 
 
-@dataclass(frozen=True)
+@record
 class Range:
     """One ``start-[end]:size`` entry; ``end`` None is an open range (end = ULLONG_MAX)."""
 
@@ -84,7 +90,7 @@ class Range:
         return f"{_portable(self.start)}-{end}:{_portable(self.size)}"
 
 
-@dataclass(frozen=True)
+@record
 class CrashkernelSpec:
     """One ``crashkernel=`` token as written.
 
@@ -133,7 +139,7 @@ def _portable(n: int) -> str:
 # --- the kernel's parsers, on the value (text after "crashkernel=") --------
 
 
-@dataclass(frozen=True)
+@record
 class Parsed:
     """Outcome of one kernel parse: ``error`` set means -EINVAL."""
 

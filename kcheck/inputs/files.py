@@ -26,11 +26,19 @@ def check_regular(path: str) -> os.stat_result:
         raise InputError(path, "permission denied") from None
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(path, "is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(path, "not a regular file (a FIFO, socket or device cannot be read safely)")
+        raise InputError(path, file_kind(st.st_mode))
     return st
+
+
+def file_kind(mode: int) -> str:
+    """Why a path that is not a regular file cannot be read (opening a FIFO would block)."""
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({kind}); it cannot be read safely"
 
 
 def read_bounded(path: str, limit: int, *, what: str = "file") -> bytes:

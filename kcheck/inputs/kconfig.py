@@ -13,25 +13,30 @@ from the magic bytes, never the name) or a kernel image carrying its config
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 
 from kcheck.errors import InputError
 from kcheck.inputs.files import MiB, decode_text, read_bounded
+from kcheck.records import field, record
 from kcheck.version import KernelVersion
 
 #: Real configs are 100-300 KiB; anything this large is not one.
 CONFIG_LIMIT = 32 * MiB
 GZIP_MAGIC = b"\x1f\x8b"
 
-_SET_RE = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
-_UNSET_RE = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set\s*$")
+_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
+_ASSIGN_RE = re.compile(r"^[ \t]*CONFIG_([A-Za-z0-9_]+)=(.*?)[ \t\r\f\v]*$", re.M)
+_UNSET_RE = re.compile(r"^[ \t]*# CONFIG_([A-Za-z0-9_]+) is not set[ \t\r\f\v]*$", re.M)
+_CONTENT_RE = re.compile(r"^[ \t]*[^#\s]", re.M)  # lines that are neither blank nor comments
+# A non-blank line that is not a comment and not CONFIG_NAME=...
+_JUNK_RE = re.compile(r"^[ \t]*(?!#|CONFIG_[A-Za-z0-9_]+=)\S.*$", re.M)
 # "# Linux kernel version: 2.6.13" (before 2.6.19) and
 # "# Linux/x86 6.1.0 Kernel Configuration" / "# Linux/i386 2.6.20 Kernel Configuration".
 _OLD_HEADER_RE = re.compile(r"#\s*Linux kernel version:\s*(\S+)")
 _NEW_HEADER_RE = re.compile(r"#\s*Linux/(\S+)\s+(\S+)\s+Kernel Configuration")
 
 
-@dataclass(frozen=True)
+@record
 class KernelConfig:
     """One kernel's configuration as kconfig would read it.
 
@@ -43,10 +48,11 @@ class KernelConfig:
 
     path: str
     values: dict[str, str]
-    lines: dict[str, int]
+    lines: Mapping[str, int]
     header_version: KernelVersion | None
     header_arch: str | None
     warnings: tuple[str, ...] = field(default=())
+    header_release: str | None = None  # as written, e.g. "4.18.0-348.el8.x86_64"
 
     def get(self, symbol: str) -> str | None:
         return self.values.get(symbol)
@@ -60,35 +66,119 @@ class KernelConfig:
         return self.tristate(symbol) != "n"
 
 
+class LineIndex(Mapping[str, int]):
+    """Line numbers of symbols, found in the text only when a report asks.
+
+    A check reports a handful of symbols out of ~10,000; numbering every line
+    up front cost more than the rest of the parse.
+    """
+
+    def __init__(self, text: str, symbols: Iterable[str]) -> None:
+        self._text = text
+        self._symbols = symbols
+        self._found: dict[str, int | None] = {}
+
+    def _line(self, symbol: str) -> int | None:
+        if symbol not in self._found:
+            pattern = re.compile(rf"^[ \t]*(?:CONFIG_{re.escape(symbol)}=|# CONFIG_{re.escape(symbol)} is not set)",
+                                 re.M)
+            last = None
+            for last in pattern.finditer(self._text):
+                pass
+            self._found[symbol] = None if last is None else self._text.count("\n", 0, last.start()) + 1
+        return self._found[symbol]
+
+    def __getitem__(self, symbol: str) -> int:
+        line = self._line(symbol) if symbol in self._symbols else None
+        if line is None:
+            raise KeyError(symbol)
+        return line
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._symbols)
+
+    def __len__(self) -> int:
+        return len(self._symbols)  # type: ignore[arg-type]
+
+
 def parse_config_text(text: str, path: str) -> KernelConfig:
-    """Parse the text of a ``.config``; raise InputError if it is not one."""
+    """Parse the text of a ``.config``; raise InputError if it is not one.
+
+    Two regular expressions read every assignment and every "is not set" line
+    at C speed.  Only when a symbol appears twice (a concatenated fragment)
+    does the line-by-line reader below run, to apply kconfig's last-one-wins
+    in file order and say which lines collided.
+    """
+    assigned = _ASSIGN_RE.findall(text)
+    unset = _UNSET_RE.findall(text)
+    values = dict(assigned)
+    values.update(dict.fromkeys(unset, "n"))
+    if len(values) != len(assigned) + len(unset):
+        return _parse_lines(text, path)
+    for symbol, value in assigned:
+        if value[:1] == '"':
+            values[symbol] = _unquote(value)
+    if not values:
+        raise InputError(path, "no CONFIG_ lines; not a kernel .config")
+    warnings: tuple[str, ...] = ()
+    if len(_CONTENT_RE.findall(text)) != len(assigned):  # some line is neither comment nor assignment
+        warnings = tuple(f"line {text.count(chr(10), 0, junk.start()) + 1}: ignoring a line that is not "
+                         f"a config assignment: {junk.group(0).strip()[:60]!r}" for junk in _JUNK_RE.finditer(text))
+    release, arch = _header_of(text)
+    return KernelConfig(path, values, LineIndex(text, values), KernelVersion.parse(release) if release else None,
+                        arch, warnings, release)
+
+
+def _header_of(text: str) -> tuple[str | None, str | None]:
+    """The release and arch of the version header within the first lines."""
+    arch: str | None = None
+    for line in text.split("\n", 10)[:10]:
+        line = line.strip()
+        if line.startswith("#"):
+            release, arch = _header(line, arch)
+            if release:
+                return release, arch
+    return None, arch
+
+
+def _parse_lines(text: str, path: str) -> KernelConfig:
+    """Line by line, in file order: duplicates take the last value, with a warning."""
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
     warnings: list[str] = []
     header_version: KernelVersion | None = None
+    header_release: str | None = None
     header_arch: str | None = None
+    # Plain string tests first: this loop runs 10,000 times per config and is
+    # most of what a check costs after start-up.
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
         if line[0] == "#":
-            unset = _UNSET_RE.match(line)
-            if unset:
-                _assign(values, lines, warnings, unset.group(1), "n", number)
-            elif number <= 10 and header_version is None:
-                header_version, header_arch = _header(line, header_arch)
+            if line.startswith("# CONFIG_") and line.endswith(" is not set"):
+                symbol = line[9:-11]
+                if _NAME_RE.fullmatch(symbol):
+                    _assign(values, lines, warnings, symbol, "n", number)
+                    continue
+            if number <= 10 and header_version is None:
+                header_release, header_arch = _header(line, header_arch)
+                header_version = KernelVersion.parse(header_release) if header_release else None
             continue
-        match = _SET_RE.fullmatch(line)
-        if not match:
+        symbol, equals, value = line[7:].partition("=")
+        if not (line.startswith("CONFIG_") and equals and _NAME_RE.fullmatch(symbol)):
             warnings.append(f"line {number}: ignoring a line that is not a config assignment: {line[:60]!r}")
             continue
-        value = match.group(2)
         if value.startswith('"'):
             value = _unquote(value)
-        _assign(values, lines, warnings, match.group(1), value, number)
+        if symbol in lines:
+            _assign(values, lines, warnings, symbol, value, number)
+        else:
+            values[symbol] = value
+            lines[symbol] = number
     if not values:
         raise InputError(path, "no CONFIG_ lines; not a kernel .config")
-    return KernelConfig(path, values, lines, header_version, header_arch, tuple(warnings))
+    return KernelConfig(path, values, lines, header_version, header_arch, tuple(warnings), header_release)
 
 
 def _assign(values: dict[str, str], lines: dict[str, int], warnings: list[str],
@@ -102,13 +192,14 @@ def _assign(values: dict[str, str], lines: dict[str, int], warnings: list[str],
     lines[symbol] = number
 
 
-def _header(line: str, arch: str | None) -> tuple[KernelVersion | None, str | None]:
+def _header(line: str, arch: str | None) -> tuple[str | None, str | None]:
+    """The release as written in a header line, and the header's arch."""
     new = _NEW_HEADER_RE.match(line)
     if new:
-        return KernelVersion.parse(new.group(2)), new.group(1)
+        return new.group(2), new.group(1)
     old = _OLD_HEADER_RE.match(line)
     if old:
-        return KernelVersion.parse(old.group(1)), arch
+        return old.group(1), arch
     return None, arch
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
 
 from kcheck.errors import InputError
+from kcheck.records import record
 
 # long option -> takes an argument
 _LONG = {
@@ -44,7 +44,7 @@ _SHORT = {
 _ALIAS = {"command-line": "append", "ramdisk": "initrd"}
 
 
-@dataclass(frozen=True)
+@record
 class KexecCommand:
     """What a ``kexec`` invocation asks for.
 

@@ -25,7 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kcheck.kconfig.explain import Failure, Why, dep_text, forced_text, never_true, term_str
+from kcheck.kconfig.explain import (
+    Failure,
+    Why,
+    dep_text,
+    forced_text,
+    never_true,
+    term_str,
+)
 
 MAX_DEPTH = 24
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kcheck.model import BatchReport, Finding, Report, Severity, TargetReport, WaiverStatus
+from kcheck.model import (
+    BatchReport,
+    Finding,
+    Report,
+    Severity,
+    TargetReport,
+    WaiverStatus,
+)
 from kcheck.reporters import relative_path, single_target, summary
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

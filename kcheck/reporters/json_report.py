@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from kcheck import __version__
 from kcheck.model import BatchReport, Finding, Report, Severity
+from kcheck.records import asdict
 from kcheck.reporters import summary
 
 SCHEMA_VERSION = 1

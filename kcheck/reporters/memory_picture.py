@@ -16,21 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from kcheck.units import human_size
+
 
 def _size(value: int | None) -> str:
-    if value is None:
-        return "?"
-    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
-        if value >= 1 << shift:
-            number = value / (1 << shift)
-            return f"{number:.1f}{unit}".replace(".0" + unit, unit)
-    return f"{value}B"
+    return "?" if value is None else human_size(value)
 
 
-def _range(start: int | None, end: int | None) -> str:
+def _range(start: int | None, end: int | None, inside: bool) -> str:
     if start is None:
-        return f"{'(placed at boot)':>37}" if end is None else f"{'?':>18}-{end:#018x}"
-    return f"{start:#018x}-{end:#018x}" if end is not None else f"{start:#018x}-{'?':>18}"
+        return f"{'(inside the region)' if inside else '(placed at boot)':>37}"
+    return f"{start:#018x}-{end:#018x}" if end is not None else f"{start:#018x}{'(size unknown)':>19}"
 
 
 def draw(memory_map: dict[str, Any], paint: Any) -> list[str]:
@@ -51,7 +47,8 @@ def draw(memory_map: dict[str, Any], paint: Any) -> list[str]:
 
 
 def _line(area: dict[str, Any], indent: str, paint: Any) -> str:
-    text = f"{indent}{_range(area['start'], area['end'])} {_size(area['size']):>7}  {area['name']}"
+    text = (f"{indent}{_range(area['start'], area['end'], area['inside_region'])} "
+            f"{_size(area['size']):>7}  {area['name']}")
     if area.get("note"):
         text += f" ({area['note']})"
     if area.get("problem"):

@@ -17,7 +17,15 @@ from typing import Any
 from urllib.parse import quote
 
 from kcheck import __version__
-from kcheck.model import BatchReport, Finding, Report, RuleInfo, Severity, TargetReport, WaiverStatus
+from kcheck.model import (
+    BatchReport,
+    Finding,
+    Report,
+    RuleInfo,
+    Severity,
+    TargetReport,
+    WaiverStatus,
+)
 from kcheck.reporters import relative_path, single_target
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from kcheck.errors import InputError
+from kcheck.inputs.files import check_regular, file_kind
 
 # How many bytes identification looks at: enough for the x86 setup header
 # (0x202 + header fields) and every magic at a fixed offset.
@@ -25,37 +26,13 @@ HEAD_SIZE = 4096
 CHUNK_SIZE = 1 << 20
 
 
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "not a regular file (a FIFO)"
-    if stat.S_ISCHR(mode):
-        return "not a regular file (a character device)"
-    if stat.S_ISBLK(mode):
-        return "not a regular file (a block device)"
-    if stat.S_ISSOCK(mode):
-        return "not a regular file (a socket)"
-    return "not a regular file"
-
-
 class ImageFile:
     """A regular file opened for bounded, offset-addressed reads."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise InputError(path, "no such file") from None
-        except PermissionError:
-            raise InputError(path, "permission denied") from None
-        except OSError as exc:
-            raise InputError(path, f"cannot stat file ({exc.strerror or exc})") from None
-        # Check the type before open(): opening a FIFO for reading blocks
-        # until a writer appears.
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(path, _file_kind(st.st_mode))
+        # The type is checked before open(): opening a FIFO blocks until a writer appears.
+        st = check_regular(path)
         if st.st_size == 0:
             raise InputError(path, "empty file")
         try:
@@ -70,7 +47,7 @@ class ImageFile:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             self._file.close()
-            raise InputError(path, _file_kind(st.st_mode))
+            raise InputError(path, file_kind(st.st_mode))
         self.size = st.st_size
 
     def __enter__(self) -> ImageFile:

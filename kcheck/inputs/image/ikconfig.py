@@ -20,7 +20,11 @@ from collections.abc import Iterator
 from kcheck.errors import InputError
 from kcheck.inputs.image import boot_headers as bh
 from kcheck.inputs.image import x86
-from kcheck.inputs.image.compression import DecompressionLimitError, decompress, detect_compression
+from kcheck.inputs.image.compression import (
+    DecompressionLimitError,
+    decompress,
+    detect_compression,
+)
 from kcheck.inputs.image.elf import parse_ident, read_elf
 from kcheck.inputs.image.fileio import ImageFile
 from kcheck.inputs.image.identify import classify

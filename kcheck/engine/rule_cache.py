@@ -1,0 +1,65 @@
+"""Cache compiled rules, keyed by the rule files' contents.
+
+Parsing and compiling ~80 TOML rules costs more than everything else a check
+does after start-up.  The compiled rules are pickled under
+``${XDG_CACHE_HOME:-~/.cache}/kcheck/rules/`` with a key made of kcheck's
+version and every rule file's path and bytes, so an edited rule file (or a
+new kcheck) can never be served stale.  The cache is an optimisation only:
+if it cannot be read or written, rules are compiled as usual.  Set
+``KCHECK_NO_CACHE=1`` to bypass it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from kcheck import __version__
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kcheck" / "rules"
+
+
+def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> T:
+    """``build()``'s result, from the cache when the same rule files were compiled before."""
+    if os.environ.get("KCHECK_NO_CACHE"):
+        return build()
+    # CRC-32 and Adler-32 of everything that defines the rules: a 64-bit key
+    # without importing hashlib (OpenSSL costs more than the whole lookup).
+    crc, adler, size = 0, 1, 0
+    for chunk in [__version__.encode()] + [part for path, data, from_user in contents
+                                            for part in (f"\0{path}\0{from_user}\0".encode(), data)]:
+        crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
+    target = cache_dir() / f"{crc:08x}{adler:08x}-{size}.pickle"
+    try:
+        with open(target, "rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - our own file, keyed by content
+    except Exception:  # missing, truncated, from another Python: compile again
+        pass
+    result = build()
+    _store(target, result)
+    return result
+
+
+def _store(target: Path, value: object) -> None:
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".rules-", dir=target.parent)
+    except OSError:
+        return  # a read-only home: no cache, same result
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except Exception:
+        os.unlink(temporary)

@@ -1,0 +1,52 @@
+"""The compiled-rule cache never serves stale rules and never breaks a check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kcheck.engine import rule_cache
+from kcheck.engine.loader import load_rules
+from kcheck.errors import RuleError
+from tests.test_schemas import GOOD_RULE
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("KCHECK_NO_CACHE", raising=False)
+    return tmp_path / "cache" / "kcheck" / "rules"
+
+
+def test_second_load_comes_from_the_cache_and_equals_the_first(cache: Path) -> None:
+    first = load_rules()
+    assert len(list(cache.glob("*.pickle"))) == 1
+    assert load_rules() == first
+
+
+def test_an_edited_rule_file_is_compiled_again(cache: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(GOOD_RULE)
+    assert any(r.id == "XT001" for r in load_rules([str(mine)]))
+    mine.write_text(GOOD_RULE.replace("XT001", "XT002"))
+    ids = {r.id for r in load_rules([str(mine)])}
+    assert "XT002" in ids and "XT001" not in ids
+    mine.write_text(GOOD_RULE.replace('severity = "warning"', 'severity = "fatal"'))
+    with pytest.raises(RuleError):  # a broken edit is validated, never hidden by the cache
+        load_rules([str(mine)])
+
+
+def test_a_corrupt_cache_file_is_ignored(cache: Path) -> None:
+    rules = load_rules()
+    for entry in cache.glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert load_rules() == rules
+
+
+def test_an_unwritable_cache_does_not_matter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where a directory should be
+    assert len(load_rules()) > 50
+    assert rule_cache.cache_dir().parent.parent == blocker
