@@ -237,9 +237,21 @@ def verdict(ratio: float, limit: float, *, at_most: bool = True) -> str:
     return f"{ratio:5.2f}x  (budget {need}: {'MET' if met else 'MISSED'})"
 
 
+def checkout_commit() -> str:
+    """The measured checkout's commit (with '+dirty' for uncommitted changes to kcheck/ or rules/)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "kcheck", "rules"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("+dirty" if dirty else "")
+
+
 def header(title: str, runs: int, warmup: int) -> None:
     load = os.getloadavg()
-    print(f"== {title}")
+    print(f"== {title}  [kcheck at {checkout_commit()}]")
     print(f"   {runs} interleaved runs after {warmup} warm-up run(s) each; {os.cpu_count()} CPUs; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {time.strftime('%Y-%m-%d %H:%M %Z')}")
 
