@@ -46,13 +46,13 @@ for key in ("tottime", "cumulative"):
 """
 
 
-def importtimes(args: list[str], runs: int) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+def importtimes(args: list[str], runs: int, argv: tuple[str, ...] = ("-m", "kcheck")) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
     """Module -> median self us, module -> median cumulative us, module -> nesting depth."""
     selfs: dict[str, list[int]] = defaultdict(list)
     cums: dict[str, list[int]] = defaultdict(list)
     depth: dict[str, int] = {}
     for _ in range(runs):
-        proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "kcheck", *args], env=checkout_env(),
+        proc = subprocess.run([PYTHON, "-X", "importtime", *argv, *args], env=checkout_env(),
                               capture_output=True, text=True)
         for line in proc.stderr.splitlines():
             m = LINE.match(line)
@@ -72,15 +72,20 @@ def main() -> None:
     check_checkout()
     args = amd64_args()
     selfs, cums, depth = importtimes(args, opts.runs)
+    floor, _, _ = importtimes([], opts.runs, ("-c", "import typer"))
     ours = {k: v for k, v in selfs.items() if k == "kcheck" or k.startswith("kcheck.")}
     theirs = {k: v for k, v in selfs.items() if k not in ours}
+    extra = {k: v for k, v in theirs.items() if k not in floor}
     print(f"== python -X importtime -m kcheck check (amd64 set-up), median of {opts.runs} runs, microseconds")
     print(f"total self time: kcheck modules {sum(ours.values()) / 1000:.1f} ms ({len(ours)} modules), "
           f"everything else {sum(theirs.values()) / 1000:.1f} ms ({len(theirs)} modules)")
     print("-- top-level imports by cumulative time")
     for name, us in sorted(((k, v) for k, v in cums.items() if depth.get(k) == 0), key=lambda kv: -kv[1])[:12]:
         print(f"{us:9.0f}  {name}")
-    for title, table in (("kcheck modules by self time", ours), ("other modules by self time", theirs)):
+    print(f"third-party/stdlib modules that 'import typer' alone does not load: {len(extra)}, "
+          f"{sum(extra.values()) / 1000:.1f} ms self time; 'import typer' modules: {sum(floor.values()) / 1000:.1f} ms")
+    for title, table in (("kcheck modules by self time", ours), ("modules beyond import typer's, by self time", extra),
+                         ("all non-kcheck modules by self time", theirs)):
         print(f"-- {title}")
         for name, us in sorted(table.items(), key=lambda kv: -kv[1])[: opts.top]:
             print(f"{us:9.0f}  {name}")
