@@ -29,8 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    BenchError, Command, add_run_options, check_checkout, checkout_env, corpus_configs, header,
-    import_tests_helper, kcheck, main_guard, measure, row, time_one,
+    BenchError,
+    Command,
+    add_run_options,
+    check_checkout,
+    checkout_env,
+    corpus_configs,
+    header,
+    import_tests_helper,
+    kcheck,
+    main_guard,
+    measure,
+    row,
+    time_one,
 )
 
 WELL_UNDER = 0.5  # "well under 14 times": at most half of it

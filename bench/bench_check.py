@@ -23,8 +23,21 @@ import argparse
 from typing import Any
 
 from common import (
-    ROOT, BenchError, Command, add_run_options, check_checkout, checkout_env, corpus_config, header, import_tests_helper,
-    kcheck, main_guard, measure, row, time_one, verdict,
+    ROOT,
+    BenchError,
+    Command,
+    add_run_options,
+    check_checkout,
+    checkout_env,
+    corpus_config,
+    header,
+    import_tests_helper,
+    kcheck,
+    main_guard,
+    measure,
+    row,
+    time_one,
+    verdict,
 )
 
 BUDGET = 1.2

@@ -29,8 +29,22 @@ import tempfile
 from pathlib import Path
 
 from common import (
-    BenchError, Command, add_run_options, check_checkout, checkout_env, corpus_config, header, import_tests_helper,
-    kcheck, kernel_tree, main_guard, measure, require_tools, row, time_one, verdict,
+    BenchError,
+    Command,
+    add_run_options,
+    check_checkout,
+    checkout_env,
+    corpus_config,
+    header,
+    import_tests_helper,
+    kcheck,
+    kernel_tree,
+    main_guard,
+    measure,
+    require_tools,
+    row,
+    time_one,
+    verdict,
 )
 
 BUDGET = 0.5

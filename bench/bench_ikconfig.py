@@ -42,9 +42,26 @@ import tempfile
 from pathlib import Path
 
 from common import (
-    FETCH_HINT, PYTHON, BenchError, Command, Skip, add_run_options, check_checkout, checkout_env, corpus_config, corpus_image,
+    FETCH_HINT,
+    PYTHON,
+    BenchError,
+    Command,
+    Skip,
+    add_run_options,
+    check_checkout,
+    checkout_env,
+    corpus_config,
+    corpus_image,
     corpus_root,
-    header, import_tests_helper, kernel_tree, main_guard, measure, require_tools, row, time_one, verdict,
+    header,
+    import_tests_helper,
+    kernel_tree,
+    main_guard,
+    measure,
+    require_tools,
+    row,
+    time_one,
+    verdict,
 )
 
 TARGET = 2.0
@@ -96,7 +113,7 @@ def link_payload(work: Path, config: bytes, text: bytes, tail: bytes) -> bytes:
         "  .rodata : AT(ADDR(.rodata) - 0xffffffff80000000) { *(.rodata) } :text\n}\n")
     for cmd in (["as", "--64", "-o", "head.o", "head.S"],
                 ["ld", "-m", "elf_x86_64", "-T", "vmlinux.lds", "-o", "vmlinux", "head.o"]):
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise BenchError(f"{' '.join(cmd)}: {proc.stderr}")
     return (work / "vmlinux").read_bytes()

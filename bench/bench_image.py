@@ -32,8 +32,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common import (
-    PYTHON, Command, Skip, add_run_options, check_checkout, checkout_env, corpus_configs, corpus_image, header,
-    import_tests_helper, kcheck, main_guard, measure, row, verdict,
+    PYTHON,
+    Command,
+    Skip,
+    add_run_options,
+    check_checkout,
+    checkout_env,
+    corpus_configs,
+    corpus_image,
+    header,
+    import_tests_helper,
+    kcheck,
+    main_guard,
+    measure,
+    row,
+    verdict,
 )
 
 BUDGET = 1.2
@@ -41,7 +54,8 @@ READ_IMAGE = "import sys; from kcheck.inputs.image import read_image; read_image
 
 
 def cli_has_system_image() -> bool:
-    out = subprocess.run(kcheck("check", "--help"), env=checkout_env(), capture_output=True, text=True).stdout
+    out = subprocess.run(kcheck("check", "--help"), env=checkout_env(), capture_output=True, text=True,
+                         check=False).stdout
     return "--system-image" in out
 
 

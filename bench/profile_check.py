@@ -23,7 +23,7 @@ import subprocess
 from collections import defaultdict
 
 from bench_check import amd64_args
-from common import PYTHON, checkout_env, check_checkout, main_guard
+from common import PYTHON, check_checkout, checkout_env, main_guard
 
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
@@ -53,7 +53,7 @@ def importtimes(args: list[str], runs: int, argv: tuple[str, ...] = ("-m", "kche
     depth: dict[str, int] = {}
     for _ in range(runs):
         proc = subprocess.run([PYTHON, "-X", "importtime", *argv, *args], env=checkout_env(),
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         for line in proc.stderr.splitlines():
             m = LINE.match(line)
             if m:
