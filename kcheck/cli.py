@@ -4,8 +4,8 @@ Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
 2 for usage errors and unreadable input (one ``kcheck: error:`` line).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads these
+# signatures at every start, and string annotations would each be eval'ed.
 import enum
 import sys
 from typing import Annotated, Any, Optional
@@ -288,9 +288,11 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every user-facing error into one line."""
     from typer.exceptions import TyperException
 
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
     try:
-        status = command.main(args=argv, prog_name="kcheck", standalone_mode=False)
+        status = _command(args).main(args=args[1:] if _single(args) else args,
+                                     prog_name=f"kcheck {args[0]}" if _single(args) else "kcheck",
+                                     standalone_mode=False)
     except KcheckError as exc:
         status = _error(str(exc))
     except typer.Exit as exc:
@@ -304,6 +306,22 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         status = _error("interrupted")
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _single(args: list[str]) -> bool:
+    """A known command was named: only it needs building (typer inspects every signature)."""
+    return bool(args) and args[0] in {info.name or info.callback.__name__.replace("_", "-")
+                                      for info in app.registered_commands if info.callback}
+
+
+def _command(args: list[str]) -> Any:
+    if not _single(args):
+        return typer.main.get_command(app)
+    info = next(i for i in app.registered_commands
+                if (i.name or i.callback.__name__.replace("_", "-")) == args[0])
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    single.registered_commands.append(info)
+    return typer.main.get_command(single)
 
 
 def _error(message: str) -> int:
