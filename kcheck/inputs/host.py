@@ -85,6 +85,7 @@ class HostFacts:
     image: ImageMemory | None
     initrd_size: int | None
     notes: tuple[str, ...] = field(default=())
+    image_problem: str | None = None  # why the capture kernel file is not a kernel image
 
     @property
     def iomem_readable(self) -> bool:
@@ -140,6 +141,8 @@ class HostFacts:
             "capture.kernel_exists": bool(service and service.kernel and
                                           self.root.is_file(service.kernel)),
             "capture.kernel_problem": service.kernel_problem if service else None,
+            "capture.kernel_is_image": None if self.image is None else self.image_problem is None,
+            "capture.image_problem": self.image_problem,
             "capture.initrd": service.initrd if service else None,
             "capture.initrd_exists": bool(service and service.initrd and
                                           self.root.is_file(service.initrd)),
@@ -210,11 +213,13 @@ def read_host(root: str) -> HostFacts:
         notes.extend(service.notes)
     capture_kernel = capture_release = capture_config = None
     image = None
+    image_problem = None
     if service and service.kernel and host.is_file(service.kernel):
         capture_kernel = host.host_path(service.kernel)
         capture_release = _release_of(capture_kernel) or release
         head = host.read_head(service.kernel, HEAD_SIZE)
         image = image_memory(head, host.size(service.kernel) or 0)
+        image_problem = _not_an_image(host.real_file(service.kernel))
         if image.how == "file size":
             notes.append(f"{host.show(capture_kernel)}: memory need estimated from the file size "
                          "(no bzImage init_size or ELF program headers)")
@@ -231,7 +236,19 @@ def read_host(root: str) -> HostFacts:
                      config_data=config_data,
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
-                     image=image, initrd_size=initrd_size, notes=tuple(notes))
+                     image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem)
+
+
+def _not_an_image(path: str) -> str | None:
+    """Why the file kexec would load is no kernel image (from its bytes), or None."""
+    from kcheck.errors import InputError
+    from kcheck.inputs.image import identify
+
+    try:
+        identify(path)
+    except InputError as exc:
+        return exc.message
+    return None
 
 
 def find_config(host: HostRoot, release: str | None) -> str | None:
