@@ -33,71 +33,24 @@ from kcheck.kconfig.explain import (
     never_true,
     term_str,
 )
+from kcheck.kconfig.journal import Journal
 
 MAX_DEPTH = 24
 
 
-class Solver:
+class Solver(Journal):
     """Stateful search over one loaded ``Kconfig`` (the base config already loaded)."""
 
     def __init__(self, kconf: Any, base_label: str, pinned: dict[str, str]) -> None:
         import kconfiglib
 
+        super().__init__(pinned)
         self.k = kconf
         self.kl = kconfiglib
         self.base_label = base_label
-        self.pinned = dict(pinned)  # name -> value the fragment must keep
-        self.pin_owner: dict[str, str] = {n: "requested" for n in pinned}
-        self.added: dict[str, str] = {}  # name -> value, in order of addition
-        self.reasons: dict[str, str] = {}
-        self.journal: list[tuple[Any, ...]] = []
         self._order: dict[int, int] | None = None
         self._fixed: dict[int, bool] = {}
         self._active: set[int] = set()
-
-    # -- journal -----------------------------------------------------------------------
-
-    def checkpoint(self) -> int:
-        return len(self.journal)
-
-    def rollback(self, mark: int) -> None:
-        while len(self.journal) > mark:
-            sym, user_value, choice_state, added, reason, pin = self.journal.pop()
-            name = sym.name
-            if user_value is None:
-                sym.unset_value()
-            else:
-                sym.set_value(user_value)
-            if choice_state is not None:
-                choice, c_value, c_sel = choice_state
-                choice.user_value, choice.user_selection = c_value, c_sel
-                choice._rec_invalidate()  # kconfiglib has no public "restore" for a choice
-            self._restore(self.added, name, added)
-            self._restore(self.reasons, name, reason)
-            self._restore(self.pinned, name, pin)
-
-    @staticmethod
-    def _restore(d: dict[str, str], key: str, old: str | None) -> None:
-        if old is None:
-            d.pop(key, None)
-        else:
-            d[key] = old
-
-    def assign(self, sym: Any, value: str, reason: str | None) -> None:
-        """Set a user value (as a fragment line would), recording how to undo it."""
-        choice = sym.choice
-        state = (choice, choice.user_value, choice.user_selection) if choice is not None else None
-        name = sym.name
-        self.journal.append(
-            (sym, sym.user_value, state, self.added.get(name), self.reasons.get(name), self.pinned.get(name))
-        )
-        sym.set_value(value)
-        if name not in self.pin_owner or self.pin_owner[name] != "requested":
-            self.added[name] = value
-            if reason is not None:
-                self.reasons[name] = reason
-            self.pin_owner.setdefault(name, "added")
-        self.pinned[name] = value
 
     # -- helpers -----------------------------------------------------------------------
 
