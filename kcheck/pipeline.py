@@ -137,24 +137,23 @@ def _option_arch(text: str | None) -> str | None:
     return name
 
 
+def _text_option(text: str | None, path: str | None, option: str, what: str) -> tuple[str | None, str | None]:
+    """An input given as ``--X TEXT`` or ``--X-file PATH``: its text and where it came from."""
+    if text is not None and path is not None:
+        raise InputError(f"{option}-file", f"give either {option} or {option}-file, not both")
+    if path is not None:
+        return decode_text(path, read_bounded(path, CMDLINE_LIMIT, what=what), what=what).strip(), path
+    return text, None if text is None else option
+
+
 def _cmdline(request: CheckRequest) -> tuple[str | None, str | None]:
-    if request.cmdline is not None and request.cmdline_file is not None:
-        raise InputError("--cmdline-file", "give either --cmdline or --cmdline-file, not both")
-    if request.cmdline_file is not None:
-        data = read_bounded(request.cmdline_file, CMDLINE_LIMIT, what="kernel command line")
-        return decode_text(request.cmdline_file, data, what="kernel command line").strip(), \
-            request.cmdline_file
-    return request.cmdline, None
+    text, source = _text_option(request.cmdline, request.cmdline_file, "--cmdline", "kernel command line")
+    return text, source if request.cmdline_file else None
 
 
 def _kexec(request: CheckRequest) -> KexecCommand | None:
-    if request.kexec is not None and request.kexec_file is not None:
-        raise InputError("--kexec-file", "give either --kexec or --kexec-file, not both")
-    if request.kexec_file is not None:
-        data = read_bounded(request.kexec_file, CMDLINE_LIMIT, what="kexec command")
-        text = decode_text(request.kexec_file, data, what="kexec command").strip()
-        return parse_kexec(text, source=request.kexec_file)
-    return parse_kexec(request.kexec) if request.kexec is not None else None
+    text, source = _text_option(request.kexec, request.kexec_file, "--kexec", "kexec command")
+    return parse_kexec(text, source=source or "--kexec") if text is not None else None
 
 
 def _memory(text: str | None) -> int | None:
