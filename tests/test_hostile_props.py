@@ -82,6 +82,36 @@ def test_config_round_trip(entries: dict[str, tuple[str, str]]) -> None:
     assert config.header_version == KernelVersion.parse("6.1.0") and config.header_arch == "x86"
 
 
+config_lines = st.lists(st.one_of(
+    st.builds(lambda s, v: f"CONFIG_{s}={v}", symbols, st.one_of(plain_values, string_values)),
+    st.builds(lambda s: f"# CONFIG_{s} is not set", symbols),
+    st.sampled_from(["", "#", "# comment", "# Linux/x86 6.1.0 Kernel Configuration", "junk", " ", "\t",
+                     "CONFIG_=y", "CONFIG_A", "# CONFIG_ is not set", "\x1c", "\u2028"]),
+), max_size=12)
+line_decorations = st.sampled_from(["", " ", "\t", "\r", " \r", "\x0c", "\x0b"])
+
+
+@SETTINGS
+@given(config_lines, st.lists(st.tuples(line_decorations, line_decorations), max_size=12), st.booleans())
+def test_config_clean_scan_agrees_with_general_parser(lines: list[str], decorations: list[tuple[str, str]],
+                                                      final_newline: bool) -> None:
+    """The line-skipping fast path reads exactly what the general patterns read, or declines."""
+    from kcheck.inputs.kconfig import _parse_general
+
+    decorated = [before + line + after for line, (before, after) in zip(lines, decorations + [("", "")] * 12)]
+    text = "\n".join(decorated) + ("\n" if final_newline else "")
+
+    def outcome(parse: object) -> object:
+        try:
+            config = parse(text, "x.config")  # type: ignore[operator]
+        except InputError as exc:
+            return exc.message
+        return (config.values, config.warnings, config.header_version, config.header_arch,
+                {symbol: config.lines.get(symbol) for symbol in config.values})
+
+    assert outcome(parse_config_text) == outcome(_parse_general)
+
+
 @SETTINGS
 @given(st.text())
 def test_config_text_parser_raises_only_input_error(text: str) -> None:

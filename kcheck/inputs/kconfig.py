@@ -12,6 +12,7 @@ from the magic bytes, never the name) or a kernel image carrying its config
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -24,12 +25,13 @@ from kcheck.version import KernelVersion
 CONFIG_LIMIT = 32 * MiB
 GZIP_MAGIC = b"\x1f\x8b"
 
-_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
-_ASSIGN_RE = re.compile(r"^[ \t]*CONFIG_([A-Za-z0-9_]+)=(.*?)[ \t\r\f\v]*$", re.M)
-_UNSET_RE = re.compile(r"^[ \t]*# CONFIG_([A-Za-z0-9_]+) is not set[ \t\r\f\v]*$", re.M)
-_CONTENT_RE = re.compile(r"^[ \t]*[^#\s]", re.M)  # lines that are neither blank nor comments
-# A non-blank line that is not a comment and not CONFIG_NAME=...
-_JUNK_RE = re.compile(r"^[ \t]*(?!#|CONFIG_[A-Za-z0-9_]+=)\S.*$", re.M)
+# What kconfig writes (confdata.c), framed by a "\n" on each side: patterns
+# that begin with a literal "\n" let the regex engine skip from line to line
+# instead of trying every character, three times faster than "^" with re.M.
+_CLEAN_ASSIGN_RE = re.compile(r"\nCONFIG_([A-Za-z0-9_]+)=([^\n]*)")
+_CLEAN_UNSET_RE = re.compile(r"\n# CONFIG_([A-Za-z0-9_]+) is not set(?=\n)")
+_CLEAN_OTHER_RE = re.compile(r"\n(?=[^#\n])(?!CONFIG_[A-Za-z0-9_]+=)")  # neither comment, blank nor assignment
+_UNCLEAN = ("\r", " \n", "\t\n", "\f", "\v")  # what the hand-edited-file patterns below strip
 # "# Linux kernel version: 2.6.13" (before 2.6.19) and
 # "# Linux/x86 6.1.0 Kernel Configuration" / "# Linux/i386 2.6.20 Kernel Configuration".
 _OLD_HEADER_RE = re.compile(r"#\s*Linux kernel version:\s*(\S+)")
@@ -101,6 +103,26 @@ class LineIndex(Mapping[str, int]):
         return len(self._symbols)  # type: ignore[arg-type]
 
 
+class _Patterns:
+    """The general patterns, for hand-edited files (indented lines, trailing blanks, CRLF, junk).
+
+    Compiled on first use: files kconfig wrote never need them.
+    """
+
+    def __init__(self) -> None:
+        self.assign = re.compile(r"^[ \t]*CONFIG_([A-Za-z0-9_]+)=(.*?)[ \t\r\f\v]*$", re.M)
+        self.unset = re.compile(r"^[ \t]*# CONFIG_([A-Za-z0-9_]+) is not set[ \t\r\f\v]*$", re.M)
+        self.content = re.compile(r"^[ \t]*[^#\s]", re.M)  # lines that are neither blank nor comments
+        # A non-blank line that is not a comment and not CONFIG_NAME=...
+        self.junk = re.compile(r"^[ \t]*(?!#|CONFIG_[A-Za-z0-9_]+=)\S.*$", re.M)
+        self.name = re.compile(r"[A-Za-z0-9_]+")
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    return _Patterns()
+
+
 #: Per-line warnings kept of each kind; the rest are counted.  A 30 MB file of
 #: junk lines made a million notes (a 290 MB JSON report, 1 GB of memory).
 MAX_LINE_WARNINGS = 20
@@ -130,30 +152,60 @@ class _Warnings:
 def parse_config_text(text: str, path: str) -> KernelConfig:
     """Parse the text of a ``.config``; raise InputError if it is not one.
 
-    Two regular expressions read every assignment and every "is not set" line
-    at C speed.  Only when a symbol appears twice (a concatenated fragment)
-    does the line-by-line reader below run, to apply kconfig's last-one-wins
-    in file order and say which lines collided.
+    Regular expressions read every assignment and every "is not set" line at
+    C speed: the line-skipping ones when the file is as kconfig writes it,
+    the general ones otherwise.  Only when a symbol appears twice (a
+    concatenated fragment) does the line-by-line reader below run, to apply
+    kconfig's last-one-wins in file order and say which lines collided.
     """
-    assigned = _ASSIGN_RE.findall(text)
-    unset = _UNSET_RE.findall(text)
+    clean = _scan_clean(text)
+    if clean is None:
+        return _parse_general(text, path)
+    assigned, unset = clean
     values = dict(assigned)
     values.update(dict.fromkeys(unset, "n"))
     if len(values) != len(assigned) + len(unset):
         return _parse_lines(text, path)
+    return _config(text, path, values, assigned, _Warnings())
+
+
+def _scan_clean(text: str) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """Assignments and unset symbols of a file whose every line is blank, a comment or
+    ``CONFIG_X=...`` with nothing around it (what kconfig writes); None for any other file."""
+    framed = "\n" + text + "\n"
+    if any(mark in framed for mark in _UNCLEAN) or _CLEAN_OTHER_RE.search(framed):
+        return None
+    return _CLEAN_ASSIGN_RE.findall(framed), _CLEAN_UNSET_RE.findall(framed)
+
+
+def _parse_general(text: str, path: str) -> KernelConfig:
+    """As :func:`parse_config_text`, for files with indented lines, trailing blanks or junk."""
+    patterns = _patterns()
+    assigned = patterns.assign.findall(text)
+    unset = patterns.unset.findall(text)
+    values = dict(assigned)
+    values.update(dict.fromkeys(unset, "n"))
+    if len(values) != len(assigned) + len(unset):
+        return _parse_lines(text, path)
+    warnings = _Warnings()
+    if len(patterns.content.findall(text)) != len(assigned):  # some line is neither comment nor assignment
+        number, counted = 1, 0
+        for junk in patterns.junk.finditer(text):
+            number += text.count("\n", counted, junk.start())  # counted on from the last one: linear
+            counted = junk.start()
+            warnings.add(_JUNK, f"line {number}: ignoring a line that is not a config assignment: "
+                                f"{junk.group(0).strip()[:60]!r}")
+    return _config(text, path, values, assigned, warnings)
+
+
+def _config(text: str, path: str, values: dict[str, str], assigned: list[tuple[str, str]],
+            warnings: _Warnings) -> KernelConfig:
+    """The record, once ``values`` holds every symbol once: strings unquoted, header read."""
     for symbol, value in assigned:
         if value[:1] == '"':
             values[symbol] = _unquote(value)
     if not values:
         raise InputError(path, "no CONFIG_ lines; not a kernel .config")
-    warnings = _Warnings()
-    if len(_CONTENT_RE.findall(text)) != len(assigned):  # some line is neither comment nor assignment
-        number, counted = 1, 0
-        for junk in _JUNK_RE.finditer(text):
-            number += text.count("\n", counted, junk.start())  # counted on from the last one: linear
-            counted = junk.start()
-            warnings.add(_JUNK, f"line {number}: ignoring a line that is not a config assignment: "
-                                f"{junk.group(0).strip()[:60]!r}")
     release, arch = _header_of(text)
     return KernelConfig(path, values, LineIndex(text, values), KernelVersion.parse(release) if release else None,
                         arch, warnings.result(), release)
@@ -179,6 +231,7 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
     header_version: KernelVersion | None = None
     header_release: str | None = None
     header_arch: str | None = None
+    name = _patterns().name
     # Plain string tests first: this loop runs 10,000 times per config and is
     # most of what a check costs after start-up.
     # Lines end at "\n" only, as conf_read_simple()'s getline() reads them (a
@@ -191,7 +244,7 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
         if line[0] == "#":
             if line.startswith("# CONFIG_") and line.endswith(" is not set"):
                 symbol = line[9:-11]
-                if _NAME_RE.fullmatch(symbol):
+                if name.fullmatch(symbol):
                     _assign(values, lines, warnings, symbol, "n", number)
                     continue
             if number <= 10 and header_version is None:
@@ -199,7 +252,7 @@ def _parse_lines(text: str, path: str) -> KernelConfig:
                 header_version = KernelVersion.parse(header_release) if header_release else None
             continue
         symbol, equals, value = line[7:].partition("=")
-        if not (line.startswith("CONFIG_") and equals and _NAME_RE.fullmatch(symbol)):
+        if not (line.startswith("CONFIG_") and equals and name.fullmatch(symbol)):
             warnings.add(_JUNK, f"line {number}: ignoring a line that is not a config assignment: {line[:60]!r}")
             continue
         if value.startswith('"'):
