@@ -10,7 +10,6 @@ from __future__ import annotations
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.errors import KcheckError
-from kcheck.model import RuleInfo
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:
@@ -42,12 +41,6 @@ def rule_page(rule_id: str, extra: tuple[str, ...]) -> str:
     rule = find_rule(rule_id, extra)
     out = [f"{rule.id} {rule.name}: {rule.title}", "", rule_help(rule), "", f"Defined in {rule.file}"]
     return "\n".join(out) + "\n"
-
-
-def rule_info(rule: Rule) -> RuleInfo:
-    """The rule as reporters see it (SARIF rule descriptors), help text included."""
-    return RuleInfo(id=rule.id, name=rule.name, title=rule.title, why=" ".join(rule.why.split()),
-                    severity=rule.severity, kernel=rule.kernel, source=rule.source, rule=rule)
 
 
 def rule_help(rule: Rule, width: int = 78) -> str:

@@ -137,11 +137,11 @@ class Setup:
 
     def _host(self, path: str) -> Any:
         """A live-host fact (``kcheck preflight`` only); unknowable ones skip the rule."""
+        if self.host is None:
+            raise MissingInput("kcheck preflight (a live host)")
         from kcheck.engine.predicates import Unknown
         from kcheck.inputs.host import Unknowable
 
-        if self.host is None:
-            raise MissingInput("kcheck preflight (a live host)")
         value = self.host_facts[path]
         if isinstance(value, Unknowable):
             raise Unknown(value.reason)

@@ -85,14 +85,12 @@ def run_check(request: CheckRequest) -> Report:
 
 def run_check_on(request: CheckRequest, setup: Setup) -> Report:
     """Evaluate the rules on an already read set-up."""
-    from kcheck.docs import rule_info
-
     # Host rules describe a running machine: only ``kcheck preflight`` has one.
     rules = [r for r in load_rules(request.rule_files) if r.kernel != "host" or setup.host is not None]
     results = tuple(evaluate(rules, setup))
     memory_map = setup.memory_map if setup.cmdline is not None else None
     return Report(inputs=describe_inputs(setup, request), results=results,
-                  notes=tuple(_notes(setup, results)), rules=tuple(rule_info(r) for r in rules),
+                  notes=tuple(_notes(setup, results)), rules=tuple(r.info() for r in rules),
                   memory_map=memory_map.as_dict() if memory_map else None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kcheck.engine.predicates import Predicate
-from kcheck.model import Severity
+from kcheck.model import RuleInfo, Severity
 from kcheck.records import field, record
 from kcheck.version import VersionRange
 
@@ -50,3 +50,8 @@ class Rule:
         parts = [self.versions.text.strip() or "all versions"]
         parts.append(", ".join(self.arch) if self.arch else "all architectures")
         return "; ".join(parts)
+
+    def info(self) -> RuleInfo:
+        """The rule as reporters see it (SARIF rule descriptors); the help text is built on demand."""
+        return RuleInfo(id=self.id, name=self.name, title=self.title, why=" ".join(self.why.split()),
+                        severity=self.severity, kernel=self.kernel, source=self.source, rule=self)

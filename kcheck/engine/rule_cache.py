@@ -12,7 +12,6 @@ if it cannot be read or written, rules are compiled as usual.  Set
 from __future__ import annotations
 
 import os
-import pickle
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -40,8 +39,12 @@ def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> 
         crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
     target = cache_dir() / f"{crc:08x}{adler:08x}-{size}.pickle"
     try:
+        # The C unpickler alone: the pickle module around it (and struct, which
+        # it imports) costs more start-up time than reading the rules.
+        from _pickle import load
+
         with open(target, "rb") as handle:
-            return pickle.load(handle)  # noqa: S301 - our own file, keyed by content
+            return load(handle)  # type: ignore[no-any-return]  # noqa: S301 - our own file, keyed by content
     except Exception:  # missing, truncated, from another Python: compile again
         pass
     result = build()
@@ -50,6 +53,7 @@ def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> 
 
 
 def _store(target: Path, value: object) -> None:
+    import pickle
     import tempfile
 
     try:
