@@ -50,3 +50,28 @@ def test_an_unwritable_cache_does_not_matter(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where a directory should be
     assert len(load_rules()) > 50
     assert rule_cache.cache_dir().parent.parent == blocker
+
+
+def test_an_edited_bundled_rule_file_is_compiled_again(cache: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bundled files are keyed by mtime and size: an edit of the same length still shows."""
+    import os
+    import shutil
+
+    from kcheck.engine import loader
+
+    rules_dir = tmp_path / "data" / "rules"
+    shutil.copytree(loader.data_path("rules"), rules_dir)
+    monkeypatch.setattr(loader, "data_path", lambda name: tmp_path / "data" / name)
+    first = {r.id: r.title for r in load_rules()}
+    target = next(p for p in sorted(rules_dir.glob("*.toml")) if 'title = "' in p.read_text())
+    text = target.read_text()
+    start = text.index('title = "') + len('title = "')
+    edited = text[:start] + "X" + text[start + 1:]  # same size
+    stat = target.stat()
+    target.write_text(edited)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    second = {r.id: r.title for r in load_rules()}
+    changed = [rule_id for rule_id in first if first[rule_id] != second[rule_id]]
+    assert len(changed) == 1 and second[changed[0]].startswith("X")
+    assert len(list(cache.glob("*.pickle"))) == 2

@@ -8,6 +8,7 @@ are validated here, because nobody else has checked them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,28 +25,44 @@ RULE_FILE_LIMIT = 4 * 1024 * 1024
 
 
 def bundled_rule_files() -> list[Path]:
-    return sorted(data_path("rules").glob("*.toml"))
+    return [Path(path) for path, _ in _bundled_stats()]
+
+
+def _bundled_stats() -> list[tuple[str, os.stat_result]]:
+    """The bundled rule files, sorted, with what stat says about each."""
+    with os.scandir(data_path("rules")) as entries:
+        return sorted((entry.path, entry.stat()) for entry in entries if entry.name.endswith(".toml"))
 
 
 def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]:
     """The bundled rules plus user rule files/directories, ids unique.
 
-    Compiled rules are cached by the files' contents (see rule_cache): a
-    check then costs one unpickle instead of parsing TOML, which matters for
-    a tool started on every kernel build.
+    Compiled rules are cached (see rule_cache): a check then costs one
+    unpickle instead of parsing TOML, which matters for a tool started on
+    every kernel build.  The key holds every user rule file's bytes, read and
+    checked as any input, and each bundled file's path, mtime and size, as
+    Python keys its .pyc files: reading ~80 files on every start cost more
+    than the rest of loading the rules.
     """
     from kcheck.engine.rule_cache import cached
     from kcheck.inputs.files import read_bounded
 
-    files = bundled_rule_files() if bundled else []
+    bundled_files = _bundled_stats() if bundled else []
     user_files: list[Path] = []
     for name in extra:
         path = Path(name)
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
-    contents = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), path in user_files)
-                for path in files + user_files]
-    return cached(contents, lambda: _compile_files(contents))
+    user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
+    key = [f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode() for path, stat in bundled_files]
+    key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
+
+    def build() -> list[Rule]:
+        contents = [(Path(path), read_bounded(path, RULE_FILE_LIMIT, what="rule file"), False)
+                    for path, _ in bundled_files]
+        return _compile_files(contents + user)
+
+    return cached(key, build)
 
 
 def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:

@@ -1,12 +1,12 @@
-"""Cache compiled rules, keyed by the rule files' contents.
+"""Cache compiled rules, keyed by the rule files.
 
 Parsing and compiling ~80 TOML rules costs more than everything else a check
 does after start-up.  The compiled rules are pickled under
 ``${XDG_CACHE_HOME:-~/.cache}/kcheck/rules/`` with a key made of kcheck's
-version and every rule file's path and bytes, so an edited rule file (or a
-new kcheck) can never be served stale.  The cache is an optimisation only:
-if it cannot be read or written, rules are compiled as usual.  Set
-``KCHECK_NO_CACHE=1`` to bypass it.
+version and every rule file's path and bytes (for the bundled rules: path,
+mtime and size), so an edited rule file or a new kcheck is never served
+stale.  The cache is an optimisation only: if it cannot be read or written,
+rules are compiled as usual.  Set ``KCHECK_NO_CACHE=1`` to bypass it.
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ def cache_dir() -> Path:
     return Path(base) / "kcheck" / "rules"
 
 
-def cached(contents: list[tuple[Path, bytes, bool]], build: Callable[[], T]) -> T:
-    """``build()``'s result, from the cache when the same rule files were compiled before."""
+def cached(key: list[bytes], build: Callable[[], T]) -> T:
+    """``build()``'s result, from the cache when rules with the same ``key`` were compiled before.
+
+    ``key`` must change whenever the rules could: the loader gives every
+    rule file's path with its bytes or its mtime and size.
+    """
     if os.environ.get("KCHECK_NO_CACHE"):
         return build()
-    # CRC-32 and Adler-32 of everything that defines the rules: a 64-bit key
+    # CRC-32 and Adler-32 of the key and kcheck's version: a 64-bit key
     # without importing hashlib (OpenSSL costs more than the whole lookup).
     crc, adler, size = 0, 1, 0
-    for chunk in [__version__.encode()] + [part for path, data, from_user in contents
-                                            for part in (f"\0{path}\0{from_user}\0".encode(), data)]:
+    for chunk in [__version__.encode(), *key]:
         crc, adler, size = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler), size + len(chunk)
     target = cache_dir() / f"{crc:08x}{adler:08x}-{size}.pickle"
     try:
