@@ -1,5 +1,5 @@
 """Allow ``python -m kcheck``."""
 
-from kcheck.cli import main
+from kcheck.cli import run
 
-main()
+run()

@@ -309,7 +309,42 @@ def main(argv: list[str] | None = None) -> None:
             status = _error(exc.format_message())
     except (typer.Abort, KeyboardInterrupt):
         status = _error("interrupted")
+    except BrokenPipeError:  # the reader left (``kcheck rules | head -1``): no traceback
+        status = _broken_pipe()
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def run() -> None:
+    """The ``kcheck`` command itself: :func:`main`, then leave without tearing down the interpreter.
+
+    Once the report is written, freeing every object of the run one by one
+    (module dicts, two parsed configs, the rules) cost a check more than
+    reading a config.  As mypy does, flush the streams and end the process
+    directly.  ``main()`` stays an ordinary function for callers in Python.
+    """
+    import os
+
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 0
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        status = _broken_pipe()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def _broken_pipe() -> int:
+    """Status 1, as Python's documentation advises for EPIPE, and no second error when exiting."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 1
 
 
 def _single(args: list[str]) -> bool:
