@@ -6,9 +6,11 @@ Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
 
 # No ``from __future__ import annotations`` here: typer reads these
 # signatures at every start, and string annotations would each be eval'ed.
+# Options are typer's default-value style, shared as module constants:
+# ``Annotated[...]`` aliases cost more to build than the rest of this module.
 import enum
 import sys
-from typing import Annotated, Any, Optional
+from typing import Any
 
 import typer
 
@@ -43,65 +45,78 @@ class FailOn(str, enum.Enum):
     never = "never"
 
 
-SystemConfig = Annotated[Optional[str], typer.Option(
-    "--system-config", metavar="PATH",
-    help="System kernel .config (.gz, /proc/config.gz or an image with CONFIG_IKCONFIG).")]
-CaptureConfig = Annotated[Optional[str], typer.Option(
-    "--capture-config", metavar="PATH",
-    help="Capture kernel .config; omitted: the system kernel is also the capture kernel.")]
-CmdlineText = Annotated[Optional[str], typer.Option(
-    "--cmdline", metavar="TEXT", help="The system kernel's boot command line.")]
-CmdlineFile = Annotated[Optional[str], typer.Option(
-    "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")]
-KexecText = Annotated[Optional[str], typer.Option(
-    "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')]
-KexecFile = Annotated[Optional[str], typer.Option(
-    "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")]
-SystemImage = Annotated[Optional[str], typer.Option(
-    "--system-image", metavar="PATH", help="System kernel image (vmlinux or bzImage), e.g. the vmlinux kept for analysis.")]
-CaptureImage = Annotated[Optional[str], typer.Option(
-    "--capture-image", metavar="PATH", help="Capture kernel image that kexec -p loads (vmlinux or bzImage).")]
-Memory = Annotated[Optional[str], typer.Option(
-    "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")]
-Version = Annotated[Optional[str], typer.Option(
-    "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")]
-Arch = Annotated[Optional[str], typer.Option(
-    "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")]
-Rules = Annotated[Optional[list[str]], typer.Option(
-    "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")]
-Waivers = Annotated[Optional[str], typer.Option(
-    "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")]
-Jobs = Annotated[Optional[int], typer.Option(
-    "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")]
-OutputFormat = Annotated[Format, typer.Option("--format", help="Report format.")]
-Output = Annotated[Optional[str], typer.Option(
-    "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")]
-FailOnOption = Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit status 1.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")]
+SYSTEM_CONFIG_OPTION = typer.Option(
+    None, "--system-config", metavar="PATH",
+    help="System kernel .config (.gz, /proc/config.gz or an image with CONFIG_IKCONFIG).")
+CAPTURE_CONFIG_OPTION = typer.Option(
+    None, "--capture-config", metavar="PATH",
+    help="Capture kernel .config; omitted: the system kernel is also the capture kernel.")
+CMDLINE_TEXT_OPTION = typer.Option(
+    None, "--cmdline", metavar="TEXT", help="The system kernel's boot command line.")
+CMDLINE_FILE_OPTION = typer.Option(
+    None, "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")
+KEXEC_TEXT_OPTION = typer.Option(
+    None, "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')
+KEXEC_FILE_OPTION = typer.Option(
+    None, "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")
+SYSTEM_IMAGE_OPTION = typer.Option(
+    None, "--system-image", metavar="PATH", help="System kernel image (vmlinux or bzImage), e.g. the vmlinux kept for analysis.")
+CAPTURE_IMAGE_OPTION = typer.Option(
+    None, "--capture-image", metavar="PATH", help="Capture kernel image that kexec -p loads (vmlinux or bzImage).")
+MEMORY_OPTION = typer.Option(
+    None, "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")
+VERSION_OPTION = typer.Option(
+    None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
+ARCH_OPTION = typer.Option(
+    None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+RULES_OPTION = typer.Option(
+    None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
+WAIVERS_OPTION = typer.Option(
+    None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
+JOBS_OPTION = typer.Option(
+    None, "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")
+OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
+OUTPUT_OPTION = typer.Option(
+    None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
+FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
+VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+MANIFEST_OPTION = typer.Option(
+    None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
+CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
+ROOT_OPTION = typer.Option(
+    "/", "--root", metavar="DIR", help="Host tree to read: / for this host, or a tree captured from one.")
+OUTPUT_DIR_OPTION = typer.Option(..., "--output-dir", metavar="DIR", help="Where to write fragments and commands.")
+KERNEL_SRC_OPTION = typer.Option(
+    None, "--kernel-src", metavar="PATH",
+    help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")
+VERIFY_WITH_KBUILD_OPTION = typer.Option(
+    False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
+SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
+LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
+RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
 
 
 @app.command()
 def check(
-    system_config: SystemConfig = None,
-    capture_config: CaptureConfig = None,
-    cmdline: CmdlineText = None,
-    cmdline_file: CmdlineFile = None,
-    kexec: KexecText = None,
-    kexec_file: KexecFile = None,
-    system_image: SystemImage = None,
-    capture_image: CaptureImage = None,
-    memory: Memory = None,
-    kernel_version: Version = None,
-    arch: Arch = None,
-    rules: Rules = None,
-    waivers: Waivers = None,
-    manifest: Annotated[Optional[str], typer.Option(
-        "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")] = None,
-    jobs: Jobs = None,
-    output_format: OutputFormat = Format.text,
-    output: Output = None,
-    fail_on: FailOnOption = FailOn.error,
-    verbose: Verbose = False,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    system_image: str | None = SYSTEM_IMAGE_OPTION,
+    capture_image: str | None = CAPTURE_IMAGE_OPTION,
+    memory: str | None = MEMORY_OPTION,
+    kernel_version: str | None = VERSION_OPTION,
+    arch: str | None = ARCH_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    waivers: str | None = WAIVERS_OPTION,
+    manifest: str | None = MANIFEST_OPTION,
+    jobs: int | None = JOBS_OPTION,
+    output_format: Format = OUTPUT_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
+    verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.pipeline import CheckRequest, run_check
@@ -143,16 +158,16 @@ def check(
 
 @app.command("lint-configs")
 def lint_configs(
-    files: Annotated[list[str], typer.Argument(metavar="CONFIG...", help="Kernel .config files.")],
-    kernel_version: Version = None,
-    arch: Arch = None,
-    rules: Rules = None,
-    waivers: Waivers = None,
-    jobs: Jobs = None,
-    output_format: OutputFormat = Format.text,
-    output: Output = None,
-    fail_on: FailOnOption = FailOn.error,
-    verbose: Verbose = False,
+    files: list[str] = CONFIG_FILES_ARGUMENT,
+    kernel_version: str | None = VERSION_OPTION,
+    arch: str | None = ARCH_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    waivers: str | None = WAIVERS_OPTION,
+    jobs: int | None = JOBS_OPTION,
+    output_format: Format = OUTPUT_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
+    verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
     from kcheck.batch import BatchOptions, config_targets, run_batch
@@ -195,17 +210,13 @@ def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: 
 
 @app.command()
 def preflight(
-    root: Annotated[str, typer.Option(
-        "--root", metavar="DIR",
-        help="Host tree to read: / for this host, or a tree captured from one.")] = "/",
-    rules: Rules = None,
-    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
-    output: Annotated[Optional[str], typer.Option(
-        "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")] = None,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Lowest severity that makes the exit status 1.")] = FailOn.error,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list rules that did not apply.")] = False,
-    waivers: Waivers = None,
+    root: str = ROOT_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: Format = OUTPUT_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FailOn = FAIL_ON_OPTION,
+    verbose: bool = VERBOSE_OPTION,
+    waivers: str | None = WAIVERS_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
     from kcheck.preflight import run_preflight
@@ -222,23 +233,20 @@ def preflight(
 
 @app.command()
 def fix(
-    output_dir: Annotated[str, typer.Option("--output-dir", metavar="DIR", help="Where to write fragments and commands.")],
-    system_config: SystemConfig = None,
-    capture_config: CaptureConfig = None,
-    cmdline: CmdlineText = None,
-    cmdline_file: CmdlineFile = None,
-    kexec: KexecText = None,
-    kexec_file: KexecFile = None,
-    memory: Memory = None,
-    kernel_version: Version = None,
-    arch: Arch = None,
-    rules: Rules = None,
-    kernel_src: Annotated[Optional[str], typer.Option(
-        "--kernel-src", metavar="PATH",
-        help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")] = None,
-    verify_with_kbuild: Annotated[bool, typer.Option(
-        "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")] = False,
-    output_format: Annotated[ListFormat, typer.Option("--format", help="Summary format.")] = ListFormat.text,
+    output_dir: str = OUTPUT_DIR_OPTION,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    memory: str | None = MEMORY_OPTION,
+    kernel_version: str | None = VERSION_OPTION,
+    arch: str | None = ARCH_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    kernel_src: str | None = KERNEL_SRC_OPTION,
+    verify_with_kbuild: bool = VERIFY_WITH_KBUILD_OPTION,
+    output_format: ListFormat = SUMMARY_FORMAT_OPTION,
 ) -> None:
     """Write config fragments, a corrected boot command line and kexec command."""
     from kcheck.fixers.write import make_fixes, render_json, write_outputs
@@ -264,8 +272,8 @@ def fix(
 
 @app.command("rules")
 def list_rules(
-    rules: Rules = None,
-    output_format: Annotated[ListFormat, typer.Option("--format", help="List format.")] = ListFormat.text,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: ListFormat = LIST_FORMAT_OPTION,
 ) -> None:
     """List the rules: id, severity, where they apply, title."""
     from kcheck.docs import rule_list
@@ -275,8 +283,8 @@ def list_rules(
 
 @app.command()
 def explain(
-    rule_id: Annotated[str, typer.Argument(metavar="ID", help="Rule id (KC001) or name.")],
-    rules: Rules = None,
+    rule_id: str = RULE_ID_ARGUMENT,
+    rules: list[str] | None = RULES_OPTION,
 ) -> None:
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
     from kcheck.docs import rule_page
