@@ -6,14 +6,14 @@ wheel build); a source checkout keeps them at the top of the tree.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
-_PACKAGE = Path(__file__).resolve().parent
 
 
 def data_path(name: str) -> Path:
     """The directory of bundled ``rules`` or ``schemas``."""
-    installed = _PACKAGE / "_data" / name
-    if installed.is_dir():
-        return installed
-    return _PACKAGE.parent / name
+    package = os.path.dirname(os.path.realpath(__file__))
+    installed = os.path.join(package, "_data", name)
+    if os.path.isdir(installed):
+        return Path(installed)
+    return Path(os.path.dirname(package), name)

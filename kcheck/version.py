@@ -13,7 +13,8 @@ import re
 from kcheck.records import record
 
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?")
-_CONSTRAINT_RE = re.compile(r"\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*")
+# Only rule compilation reads ranges (a check loads them compiled from the cache): compiled on first use.
+_CONSTRAINT = r"\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*"
 
 
 @record
@@ -74,7 +75,7 @@ class VersionRange:
         for part in text.split(","):
             if not part.strip():
                 continue
-            match = _CONSTRAINT_RE.fullmatch(part)
+            match = re.fullmatch(_CONSTRAINT, part)
             version = KernelVersion.parse(match.group(2)) if match else None
             if not match or version is None:
                 raise ValueError(f"bad version constraint {part.strip()!r}")

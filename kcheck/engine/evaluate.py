@@ -20,7 +20,8 @@ from kcheck.inputs.memparse import format_size
 from kcheck.model import Finding, Fix, Location, RuleResult, Status
 from kcheck.units import format_hex
 
-_FIELD_RE = re.compile(r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}")
+# Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
+_FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"
 
 
 def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
@@ -94,7 +95,7 @@ def render(template: str, rule: Rule, setup: Setup) -> str:
             value = None
         return _show(value, style)
 
-    return _FIELD_RE.sub(field, template)
+    return re.sub(_FIELD, field, template)
 
 
 def _show(value: Any, style: str | None) -> str:
