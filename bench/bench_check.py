@@ -9,7 +9,8 @@ the rest.  Figures:
 
   (a) python -c "import typer"                          the floor, the reference
   (b) check, amd64 Debian config, same kernel, text     the budgeted figure
-  (b2) as (b) with --capture-config given the same file  two configs parsed
+  (b2) as (b) with --capture-config given the same file  read once (same real path)
+  (b3) as (b) with --capture-config Debian's amd64 RT config  two 10,600-line configs parsed
   (c) as (b), --format json
   (d) as (b), --format sarif
   (e) the 2.6.13 fixtures (kdump.txt's set-up), text
@@ -42,6 +43,7 @@ from common import (
 
 BUDGET = 1.2
 CONFIG = "amd64_none_amd64"
+CAPTURE = "amd64_rt_amd64"  # a second real 10,600-line config: two parsed, not one
 OLD = ROOT / "fixtures" / "2.6.13"
 
 
@@ -66,6 +68,9 @@ def commands() -> list[Command]:
         Command("(a) python -c 'import typer'  [reference]", (kcheck()[0], "-c", "import typer"), env),
         Command("(b) check amd64 6.1 same kernel, text", kcheck(*base), env, ok=found),
         Command("(b2) check amd64 6.1, --capture-config same file", kcheck(*base, "--capture-config", system),
+                env, ok=found),
+        Command("(b3) check amd64 6.1, --capture-config amd64 RT", kcheck(*base, "--capture-config",
+                                                                           str(corpus_config(CAPTURE))),
                 env, ok=found),
         Command("(c) check amd64 6.1 same kernel, json", kcheck(*base, "--format", "json"), env, ok=found),
         Command("(d) check amd64 6.1 same kernel, sarif", kcheck(*base, "--format", "sarif"), env, ok=found),
