@@ -335,8 +335,12 @@ def run() -> None:
     try:
         main()
         status = 0
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 0
+    except SystemExit as exc:  # Python's own rules: None is 0, other non-integers are printed, 1
+        if exc.code is None or isinstance(exc.code, int):
+            status = exc.code or 0
+        else:
+            sys.stderr.write(f"{exc.code}\n")
+            status = 1
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -52,10 +52,8 @@ def test_an_unwritable_cache_does_not_matter(tmp_path: Path, monkeypatch: pytest
     assert rule_cache.cache_dir().parent.parent == blocker
 
 
-def test_an_edited_bundled_rule_file_is_compiled_again(cache: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bundled files are keyed by mtime and size: an edit of the same length still shows."""
-    import os
+def _bundled_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled rules that load_rules reads instead of the real ones."""
     import shutil
 
     from kcheck.engine import loader
@@ -63,15 +61,46 @@ def test_an_edited_bundled_rule_file_is_compiled_again(cache: Path, tmp_path: Pa
     rules_dir = tmp_path / "data" / "rules"
     shutil.copytree(loader.data_path("rules"), rules_dir)
     monkeypatch.setattr(loader, "data_path", lambda name: tmp_path / "data" / name)
+    return rules_dir
+
+
+def test_an_edited_bundled_rule_file_is_compiled_again(cache: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bundled files are keyed by what stat says: an edit of the same length, its mtime then set
+    back (``touch -r``, ``cp -p``, ``tar x``), still shows, because ctime cannot be set back."""
+    import os
+    import time
+
+    rules_dir = _bundled_copy(tmp_path, monkeypatch)
     first = {r.id: r.title for r in load_rules()}
     target = next(p for p in sorted(rules_dir.glob("*.toml")) if 'title = "' in p.read_text())
     text = target.read_text()
     start = text.index('title = "') + len('title = "')
-    edited = text[:start] + "X" + text[start + 1:]  # same size
-    stat = target.stat()
-    target.write_text(edited)
-    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    before = target.stat()
+    time.sleep(0.05)  # past the kernel's coarse timestamp tick
+    target.write_text(text[:start] + "X" + text[start + 1:])  # same size
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     second = {r.id: r.title for r in load_rules()}
     changed = [rule_id for rule_id in first if first[rule_id] != second[rule_id]]
     assert len(changed) == 1 and second[changed[0]].startswith("X")
     assert len(list(cache.glob("*.pickle"))) == 2
+
+
+def test_hidden_files_among_the_bundled_rules_are_not_rules(cache: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's lock file (``.#capture.toml``, a dangling symlink) is skipped, not a traceback."""
+    rules_dir = _bundled_copy(tmp_path, monkeypatch)
+    expected = load_rules()
+    (rules_dir / ".#capture.toml").symlink_to("user@host.1234:1700000000")
+    assert load_rules() == expected
+
+
+def test_a_missing_bundled_rules_directory_is_one_clear_error(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcheck.engine import loader
+    from kcheck.errors import InputError
+
+    monkeypatch.setattr(loader, "data_path", lambda name: tmp_path / "nowhere" / name)
+    with pytest.raises(InputError, match="installation is incomplete"):
+        load_rules()

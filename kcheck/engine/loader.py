@@ -16,7 +16,7 @@ from typing import Any
 from kcheck import arch as arches
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import Rule
-from kcheck.errors import RuleError
+from kcheck.errors import InputError, RuleError
 from kcheck.model import KERNELS, Severity
 from kcheck.resources import data_path
 from kcheck.version import VersionRange
@@ -28,10 +28,32 @@ def bundled_rule_files() -> list[Path]:
     return [Path(path) for path, _ in _bundled_stats()]
 
 
-def _bundled_stats() -> list[tuple[str, os.stat_result]]:
-    """The bundled rule files, sorted, with what stat says about each."""
-    with os.scandir(data_path("rules")) as entries:
-        return sorted((entry.path, entry.stat()) for entry in entries if entry.name.endswith(".toml"))
+def _bundled_stats() -> list[tuple[str, str]]:
+    """The bundled rule files, sorted, each with what stat says about it, as a cache key.
+
+    Hidden files are not rules (an editor's ``.#capture.toml`` lock is a
+    dangling symlink).  A file stat cannot read stays in the list with an
+    empty stamp: reading it then gives the usual one-line error.
+    """
+    directory = data_path("rules")
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(entry.path for entry in entries
+                           if entry.name.endswith(".toml") and not entry.name.startswith("."))
+    except OSError as exc:
+        raise InputError(str(directory), f"cannot list the bundled rules ({exc.strerror}); "
+                                         "the kcheck installation is incomplete") from None
+    return [(path, _stamp(path)) for path in names]
+
+
+def _stamp(path: str) -> str:
+    """Inode, size, mtime and ctime.  ctime changes with every write, copy or rename and
+    cannot be set back (``touch -r``, ``cp -p`` and ``tar x`` restore mtime only)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]:
@@ -40,9 +62,9 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     Compiled rules are cached (see rule_cache): a check then costs one
     unpickle instead of parsing TOML, which matters for a tool started on
     every kernel build.  The key holds every user rule file's bytes, read and
-    checked as any input, and each bundled file's path, mtime and size, as
-    Python keys its .pyc files: reading ~80 files on every start cost more
-    than the rest of loading the rules.
+    checked as any input, and each bundled file's path with its stat stamp
+    (:func:`_stamp`): reading ~80 files on every start cost more than the
+    rest of loading the rules.
     """
     from kcheck.engine.rule_cache import cached
     from kcheck.inputs.files import read_bounded
@@ -54,7 +76,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
-    key = [f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode() for path, stat in bundled_files]
+    key = [f"{path}\0{stamp}\0".encode() for path, stamp in bundled_files]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
 
     def build() -> list[Rule]:

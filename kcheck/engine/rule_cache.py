@@ -4,8 +4,8 @@ Parsing and compiling ~80 TOML rules costs more than everything else a check
 does after start-up.  The compiled rules are pickled under
 ``${XDG_CACHE_HOME:-~/.cache}/kcheck/rules/`` with a key made of kcheck's
 version and every rule file's path and bytes (for the bundled rules: path,
-mtime and size), so an edited rule file or a new kcheck is never served
-stale.  The cache is an optimisation only: if it cannot be read or written,
+inode, size, mtime and ctime), so an edited rule file or a new kcheck is
+never served stale.  The cache is an optimisation only: if it cannot be read or written,
 rules are compiled as usual.  Set ``KCHECK_NO_CACHE=1`` to bypass it.
 """
 
@@ -31,7 +31,7 @@ def cached(key: list[bytes], build: Callable[[], T]) -> T:
     """``build()``'s result, from the cache when rules with the same ``key`` were compiled before.
 
     ``key`` must change whenever the rules could: the loader gives every
-    rule file's path with its bytes or its mtime and size.
+    rule file's path with its bytes or its stat stamp.
     """
     if os.environ.get("KCHECK_NO_CACHE"):
         return build()
