@@ -49,11 +49,20 @@ class Kernel:
     image: KernelImage | None = None
 
     def lookup(self, parts: list[str]) -> Any:
-        head = parts[0]
+        head = parts[0] if parts else ""
         if head == "config":
+            symbol = _leaf(parts)
             if self.config is None:
                 raise MissingInput(f"--{self.role}-config")
-            return self.config.get(parts[1])
+            return self.config.get(symbol)
+        if head == "image":
+            name = _leaf(parts)
+            if self.image is None:
+                raise MissingInput(f"--{self.role}-image")
+            from kcheck.image_facts import image_fact
+
+            return image_fact(self.image, name, config_version=self.version, config_arch=self.arch)
+        _leaf(parts, 0)
         if head == "version":
             return str(self.version) if self.version else None
         if head == "arch":
@@ -62,12 +71,6 @@ class Kernel:
             return self.pae
         if head == "load_address":
             return self.load_address
-        if head == "image":
-            if self.image is None:
-                raise MissingInput(f"--{self.role}-image")
-            from kcheck.image_facts import image_fact
-
-            return image_fact(self.image, parts[1], config_version=self.version, config_arch=self.arch)
         raise KeyError(".".join(parts))
 
     @property
@@ -130,7 +133,7 @@ class Setup:
         if head == "kexec":
             return self._kexec(rest)
         if head == "setup":
-            return {"same_kernel": self.same_kernel, "memory": self.memory}[rest[0]]
+            return {"same_kernel": self.same_kernel, "memory": self.memory}[_leaf(rest, 0)]
         if head == "host":
             return self._host(".".join(rest))
         raise KeyError(path)
@@ -153,34 +156,33 @@ class Setup:
         return self.host.facts()
 
     def _boot(self, parts: list[str]) -> Any:
+        head = parts[0] if parts else ""
+        if head not in ("param", "kaslr", "crashkernel"):
+            raise KeyError("boot." + ".".join(parts))
+        name = _param_name(parts) if head == "param" else _leaf(parts, 0 if head == "kaslr" else 1)
         if self.cmdline is None:
             raise MissingInput("--cmdline")
-        if parts[0] == "param":
-            return _param(self.cmdline, parts[1])
-        if parts[0] == "kaslr":
+        if head == "param":
+            return _param(self.cmdline, name)
+        if head == "kaslr":
             return self.kaslr
-        if parts[0] == "crashkernel":
-            facts = self.crashkernel_facts
-            if parts[1] not in facts and facts.get("needs_memory"):
-                raise MissingInput("--memory (crashkernel= uses ranges)")
-            return facts.get(parts[1])
-        raise KeyError("boot." + ".".join(parts))
+        facts = self.crashkernel_facts
+        if name not in facts and facts.get("needs_memory"):
+            raise MissingInput("--memory (crashkernel= uses ranges)")
+        return facts.get(name)
 
     def _kexec(self, parts: list[str]) -> Any:
+        head = parts[0] if parts else ""
+        if head == "append":
+            return self._append(parts[1:])
+        if head not in _KEXEC_FACTS:
+            raise KeyError("kexec." + ".".join(parts))
+        name = _leaf(parts) if head == "option" else _leaf(parts, 0)
         kexec = self.kexec
         if kexec is None:
             raise MissingInput("--kexec")
-        head = parts[0]
         if head == "option":
-            return kexec.has(parts[1])
-        if head == "append":
-            if parts[1] == "text":
-                return self.capture_cmdline.text if self.capture_cmdline else None
-            if parts[1] == "length":
-                return len(self.capture_cmdline.text) if self.capture_cmdline else 0
-            if self.capture_cmdline is None:
-                return None
-            return _param(self.capture_cmdline, parts[2])
+            return kexec.has(name)
         if head == "load_needed":
             plan = self.memory_map
             return plan.needed if plan is not None else None
@@ -199,6 +201,24 @@ class Setup:
             "unknown": ", ".join(kexec.unknown) or None,
         }
         return simple[head]
+
+    def _append(self, parts: list[str]) -> Any:
+        """``kexec.append.text``, ``.length`` and ``.param.<name>``: the capture kernel's command line."""
+        head = parts[0] if parts else ""
+        if head == "param":
+            name = _param_name(parts)
+        elif head in ("text", "length"):
+            _leaf(parts, 0)
+        else:
+            raise KeyError("kexec.append." + ".".join(parts))
+        if self.kexec is None:
+            raise MissingInput("--kexec")
+        capture = self.capture_cmdline
+        if head == "text":
+            return capture.text if capture else None
+        if head == "length":
+            return len(capture.text) if capture else 0
+        return _param(capture, name) if capture else None
 
     @property
     def kaslr(self) -> bool | None:
@@ -280,6 +300,24 @@ class Setup:
         lpae = config is not None and config.enabled("ARM_LPAE")
         page = 65536 if config is not None and config.enabled("PPC_64K_PAGES") else 4096
         return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
+
+
+_KEXEC_FACTS = ("option", "load_needed", "image_matches", "panic", "action", "file_syscall", "kernel_path",
+                "initrd", "type", "unknown")
+
+
+def _param_name(parts: list[str]) -> str:
+    """The parameter of ``param.<name>``: the rest of the path, dots included (``systemd.unit``)."""
+    if len(parts) < 2:
+        raise KeyError(".".join(parts))
+    return ".".join(parts[1:])
+
+
+def _leaf(parts: list[str], index: int = 1) -> str:
+    """``parts[index]`` when it is the path's last name; any other shape is an unknown fact."""
+    if len(parts) != index + 1:
+        raise KeyError(".".join(parts))
+    return parts[index]
 
 
 def _param(cmdline: Cmdline, name: str) -> Any:

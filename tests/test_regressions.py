@@ -32,6 +32,17 @@ def test_crashkernel_auto_is_valid_on_rhel_kernels_only(tmp_path: Path) -> None:
     assert "RHEL" in plain.lookup("boot.crashkernel.problem")
 
 
+def test_kx007_accepts_a_dump_only_systemd_unit_without_an_initrd(tmp_path: Path) -> None:
+    """``kexec.append.param.systemd.unit`` was looked up as the parameter "systemd": KX007
+    warned about a full multi-user boot although systemd.unit= names the dump-only unit."""
+    case = {"base": "debian:amd64_none_amd64",
+            "kexec": 'kexec -p --command-line="root=/dev/sda1 ro reset_devices '
+                     'systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll" /var/lib/kdump/vmlinuz'}
+    assert evaluate_case("KX007", case, tmp_path).status is Status.PASS
+    case["kexec"] = case["kexec"].replace("systemd.unit=kdump-tools-dump.service ", "")
+    assert evaluate_case("KX007", case, tmp_path).status is Status.FAIL
+
+
 # --- hostile input (issue 7): each found by fuzzing or the bad-input table ---
 
 OLD_CONFIG = Path(__file__).resolve().parent.parent / "fixtures" / "2.6.13" / "system.config"
@@ -320,3 +331,39 @@ def test_ikconfig_stream_search_shares_one_output_budget(tmp_path: Path) -> None
     with pytest.raises(DecompressionLimitError, match="compressed streams decompress to more than 16777216 bytes in all"):
         extract_ikconfig(str(image), payload_limit=16 << 20)
     assert extract_ikconfig(str(image), payload_limit=256 << 20) is None  # within budget: searched, none found
+
+
+@pytest.mark.parametrize("path", ["boot.crashkernel", "boot.kaslr.on", "boot.param", "kexec.append",
+                                  "kexec.append.bogus", "kexec.append.text.more", "kexec.option",
+                                  "kexec.panic.now", "system.config", "capture.version.major",
+                                  "system.image", "setup.memory.total"])
+def test_a_fact_path_of_the_wrong_shape_is_an_error_in_the_rule_file(tmp_path: Path, path: str) -> None:
+    """fuzz_rules: ``fact = "boot.crashkernel"`` (no leaf) was an IndexError traceback; every
+    path shorter or longer than its fact is now "unknown fact" in the rule's file."""
+    from kcheck.engine.evaluate import evaluate
+    from kcheck.engine.loader import load_rules
+    from kcheck.errors import RuleError
+    from kcheck.pipeline import CheckRequest, read_setup
+
+    old = OLD_CONFIG.parent
+    setup = read_setup(CheckRequest(system_config=str(OLD_CONFIG), capture_config=str(old / "capture.config"),
+                                    cmdline_file=str(old / "cmdline"), kexec_file=str(old / "kexec"),
+                                    memory="1G"))
+    rule_file = tmp_path / "mine.toml"
+    rule_file.write_text(f"""[[rule]]
+id = "XF001"
+name = "fact-shape"
+title = "A rule that names a fact path of the wrong shape"
+severity = "error"
+kernel = "system"
+why = "The engine must say which fact is unknown, in which file."
+source = "tests"
+check = {{ not = {{ fact = "{path}", is = false }} }}
+message = "never shown"
+""")
+    rules = load_rules([str(rule_file)], bundled=False)
+    with pytest.raises(RuleError, match=f"unknown fact '{path}'"):
+        evaluate(rules, setup)
+    for bare in ("setup", "boot", "kexec", "system", path.split(".")[0]):  # below the schema's pattern
+        with pytest.raises(KeyError):
+            setup.lookup(bare)
