@@ -25,30 +25,29 @@ RULE_FILE_LIMIT = 4 * 1024 * 1024
 
 
 def bundled_rule_files() -> list[Path]:
-    return [Path(path) for path, _ in _bundled_stats()]
+    return [Path(path) for path in _bundled_paths()]
 
 
-def _bundled_stats() -> list[tuple[str, str]]:
-    """The bundled rule files, sorted, each with what stat says about it, as a cache key.
+def _bundled_paths() -> list[str]:
+    """The bundled rule files, sorted.
 
     Hidden files are not rules (an editor's ``.#capture.toml`` lock is a
-    dangling symlink).  A file stat cannot read stays in the list with an
-    empty stamp: reading it then gives the usual one-line error.
+    dangling symlink).
     """
     directory = data_path("rules")
     try:
         with os.scandir(directory) as entries:
-            names = sorted(entry.path for entry in entries
-                           if entry.name.endswith(".toml") and not entry.name.startswith("."))
+            return sorted(entry.path for entry in entries
+                          if entry.name.endswith(".toml") and not entry.name.startswith("."))
     except OSError as exc:
         raise InputError(str(directory), f"cannot list the bundled rules ({exc.strerror}); "
                                          "the kcheck installation is incomplete") from None
-    return [(path, _stamp(path)) for path in names]
 
 
 def _stamp(path: str) -> str:
-    """Inode, size, mtime and ctime.  ctime changes with every write, copy or rename and
-    cannot be set back (``touch -r``, ``cp -p`` and ``tar x`` restore mtime only)."""
+    """Inode, size, mtime and ctime, as a cache key.  ctime changes with every write, copy or
+    rename and cannot be set back (``touch -r``, ``cp -p`` and ``tar x`` restore mtime only).
+    A file stat cannot read gets an empty stamp: reading it then gives the usual one-line error."""
     try:
         st = os.stat(path)
     except OSError:
@@ -69,19 +68,19 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     from kcheck.engine.rule_cache import cached
     from kcheck.inputs.files import read_bounded
 
-    bundled_files = _bundled_stats() if bundled else []
+    bundled_files = _bundled_paths() if bundled else []
     user_files: list[Path] = []
     for name in extra:
         path = Path(name)
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
-    key = [f"{path}\0{stamp}\0".encode() for path, stamp in bundled_files]
+    key = [f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
 
     def build() -> list[Rule]:
         contents = [(Path(path), read_bounded(path, RULE_FILE_LIMIT, what="rule file"), False)
-                    for path, _ in bundled_files]
+                    for path in bundled_files]
         return _compile_files(contents + user)
 
     return cached(key, build)
