@@ -16,11 +16,15 @@ import typer
 
 from kcheck.errors import KcheckError
 
+#: ``-h`` is ``--help`` everywhere, as in most CLIs (click only knows ``--help``).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
     help="Check that a kdump set-up will capture a crash dump.",
 )
 
@@ -80,6 +84,8 @@ OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
 FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+QUIET_OPTION = typer.Option(
+    False, "--quiet", "-q", help="Text report: print only the failing findings and the verdict.")
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
 CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
@@ -96,7 +102,24 @@ LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format
 RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        from kcheck import __version__
+
+        sys.stdout.write(f"kcheck {__version__}\n")
+        raise typer.Exit(0)
+
+
+VERSION_FLAG = typer.Option(False, "--version", "-V", is_eager=True, callback=_print_version,
+                            help="Print kcheck's version and exit.")
+
+
+@app.callback()
+def _main(version: bool = VERSION_FLAG) -> None:
+    """Check that a kdump set-up will capture a crash dump."""
+
+
+@app.command(context_settings=CONTEXT)
 def check(
     system_config: str | None = SYSTEM_CONFIG_OPTION,
     capture_config: str | None = CAPTURE_CONFIG_OPTION,
@@ -117,6 +140,7 @@ def check(
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.pipeline import CheckRequest, run_check
@@ -135,7 +159,7 @@ def check(
         paths = tuple(getattr(t.request, key) for t in targets
                       for key in PATH_KEYS)
         _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())))
+              inputs=(manifest, waivers, *paths, *(rules or ())), quiet=quiet)
         raise typer.Exit(batch.exit_status)
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
@@ -152,11 +176,11 @@ def check(
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
           inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
-                  waivers, *(rules or ())))
+                  waivers, *(rules or ())), quiet=quiet)
     raise typer.Exit(report.exit_status(_threshold(fail_on)))
 
 
-@app.command("lint-configs")
+@app.command("lint-configs", context_settings=CONTEXT)
 def lint_configs(
     files: list[str] = CONFIG_FILES_ARGUMENT,
     kernel_version: str | None = VERSION_OPTION,
@@ -168,6 +192,7 @@ def lint_configs(
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
     from kcheck.batch import BatchOptions, config_targets, run_batch
@@ -175,7 +200,8 @@ def lint_configs(
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
                                             _threshold(fail_on)), jobs)
-    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())))
+    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
+          quiet=quiet)
     raise typer.Exit(batch.exit_status)
 
 
@@ -194,21 +220,23 @@ def _threshold(fail_on: FailOn) -> Any:
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
-          inputs: tuple[str | None, ...]) -> None:
+          inputs: tuple[str | None, ...], quiet: bool = False) -> None:
     from kcheck.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
-    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on))  # type: ignore[arg-type]
+    options: dict[str, Any] = {"quiet": True} if quiet and fmt == "text" else {}
+    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on),  # type: ignore[arg-type]
+                  **options)
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
         sys.stdout.write(text)
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def preflight(
     root: str = ROOT_OPTION,
     rules: list[str] | None = RULES_OPTION,
@@ -217,6 +245,7 @@ def preflight(
     fail_on: FailOn = FAIL_ON_OPTION,
     verbose: bool = VERBOSE_OPTION,
     waivers: str | None = WAIVERS_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
     from kcheck.preflight import run_preflight
@@ -227,11 +256,12 @@ def preflight(
         from kcheck.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
-    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources))
+    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
+          quiet=quiet)
     raise typer.Exit(report.exit_status(_threshold(fail_on)))
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def fix(
     output_dir: str = OUTPUT_DIR_OPTION,
     system_config: str | None = SYSTEM_CONFIG_OPTION,
@@ -254,6 +284,8 @@ def fix(
 
     if verify_with_kbuild and kernel_src is None:
         raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
+    if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file)):
+        raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
     request = CheckRequest(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory,
@@ -270,7 +302,7 @@ def fix(
     raise typer.Exit(1 if unfixed else 0)
 
 
-@app.command("rules")
+@app.command("rules", context_settings=CONTEXT)
 def list_rules(
     rules: list[str] | None = RULES_OPTION,
     output_format: ListFormat = LIST_FORMAT_OPTION,
@@ -281,7 +313,7 @@ def list_rules(
     sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def explain(
     rule_id: str = RULE_ID_ARGUMENT,
     rules: list[str] | None = RULES_OPTION,
@@ -370,12 +402,15 @@ def _command(args: list[str]) -> Any:
         return typer.main.get_command(app)
     info = next(i for i in app.registered_commands
                 if (i.name or i.callback.__name__.replace("_", "-")) == args[0])
-    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                         context_settings=CONTEXT)
     single.registered_commands.append(info)
     return typer.main.get_command(single)
 
 
 def _error(message: str) -> int:
+    from kcheck.reporters.escape import terminal
+
     sys.stdout.flush()
-    sys.stderr.write(f"kcheck: error: {message}\n")
+    sys.stderr.write(f"kcheck: error: {terminal(message, line=True)}\n")
     return 2

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kcheck.model import BatchReport, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
+from kcheck.reporters.escape import xml_tree
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -55,6 +56,7 @@ def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", "0")
+    xml_tree(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

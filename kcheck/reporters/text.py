@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kcheck.model import BatchReport, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary
+from kcheck.reporters.escape import terminal
 
 GROUPS = (
     ("system", "System kernel"),
@@ -16,15 +17,18 @@ _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
+           fail_on: Severity | None = Severity.ERROR, quiet: bool = False) -> str:
     paint = _painter(color)
+    if quiet:
+        return terminal("\n".join(_failing(report, paint, fail_on) + _verdict(report, paint)) + "\n",
+                        colour=color)
     inputs = report.inputs
     lines: list[str] = list(_host_lines(inputs.get("host")))
     for role in ("system", "capture"):
         info = inputs.get(role) or {}
         if info.get("config"):
-            lines.append(f"{role} kernel: {info['config']} "
-                         f"(version {info.get('version') or 'unknown'}, arch {info.get('arch') or 'unknown'})")
+            lines.append(_one(f"{role} kernel: {info['config']} "
+                              f"(version {info.get('version') or 'unknown'}, arch {info.get('arch') or 'unknown'})"))
     by_kernel: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_kernel.setdefault(finding.kernel, []).append(finding)
@@ -44,14 +48,28 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     if verbose:
         lines.append("")
         lines.append(paint("Rules skipped", "1"))
-        lines.extend(f"  {r.rule} ({r.kernel}): {r.reason}" for r in report.results
+        lines.extend(_one(f"  {r.rule} ({r.kernel}): {r.reason}") for r in report.results
                      if r.status.value == "skip")
-    notes = [f"note: {note}" for note in report.notes] + _waivers(report.waivers, verbose)
+    notes = [_one(f"note: {note}") for note in report.notes] + _waivers(report.waivers, verbose)
     if notes:
         lines.append("")
         lines.extend(notes)
-    counts = summary(report)
     lines.append("")
+    lines.extend(_verdict(report, paint))
+    return terminal("\n".join(lines).lstrip("\n") + "\n", colour=color)
+
+
+def _failing(report: Report, paint: Painter, fail_on: Severity | None) -> list[str]:
+    """``--quiet``: the findings that set the exit status, most severe first."""
+    findings = sorted((f for f in report.findings if not f.waived and fail_on is not None
+                       and f.severity >= fail_on), key=lambda f: (-f.severity, f.kernel, f.rule))
+    return [line for finding in findings for line in _finding(finding, paint)]
+
+
+def _verdict(report: Report, paint: Painter) -> list[str]:
+    """The summary line and, where the rules reach one, the capture verdict."""
+    counts = summary(report)
+    lines: list[str] = []
     verdict = (paint("FAIL", "1;31") if counts["error"] else
                paint("OK", "1;32") if not counts["warning"] else paint("OK with warnings", "1;33"))
     waived = f", {counts['waived']} waived" if counts["waived"] else ""
@@ -59,39 +77,47 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
                  f"{counts['info']} info{waived}; {counts['passed']} rules passed, "
                  f"{counts['skipped']} not applicable")
     if report.verdict is not None:
-        lines.append(paint(report.verdict.line, "1;32" if report.verdict.captures else "1;31"))
-    return "\n".join(lines).lstrip("\n") + "\n"
+        lines.append(paint(_one(report.verdict.line), "1;32" if report.verdict.captures else "1;31"))
+    return lines
+
+
+def _one(text: object) -> str:
+    """A value from an input, on one line with no control character (see reporters.escape)."""
+    return terminal(str(text), line=True)
 
 
 def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
-    return [f"{'note' if w.state == 'applied' else 'warning'}: {w.describe()}" for w in waivers
+    return [_one(f"{'note' if w.state == 'applied' else 'warning'}: {w.describe()}") for w in waivers
             if verbose or w.state != "applied"]
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
+                 fail_on: Severity | None = Severity.ERROR, quiet: bool = False) -> str:
     """Each target's report under a heading, then one summary line per target."""
     paint = _painter(color)
     out: list[str] = []
     rows: list[tuple[str, str, str, str]] = []
     for target in batch.targets:
-        out.append(paint(f"== {target.name} ==", "1"))
-        if target.report is None:
-            out.append(f"error: {target.error}\n")
-            rows.append((target.name, "-", "-", f"error: {target.error}"))
+        name = _one(target.name)
+        if quiet and target.exit_status == 0:  # --quiet: only the targets that failed
             continue
-        out.append(render(target.report, color=color, verbose=verbose, fail_on=fail_on))
+        out.append(paint(f"== {name} ==", "1"))
+        if target.report is None:
+            out.append(_one(f"error: {target.error}") + "\n")
+            rows.append((name, "-", "-", _one(f"error: {target.error}")))
+            continue
+        out.append(render(target.report, color=color, verbose=verbose, fail_on=fail_on, quiet=quiet))
         counts = summary(target.report)
-        rows.append((target.name, str(counts["error"]), str(counts["warning"]),
+        rows.append((name, str(counts["error"]), str(counts["warning"]),
                      "FAIL" if target.exit_status else "ok"))
-    if batch.waivers:
+    if batch.waivers and not quiet:
         out.extend(line + "\n" for line in _waivers(batch.waivers, verbose))
     width = max([len("target")] + [len(row[0]) for row in rows])
     out.append(f"{'target':<{width}}  errors  warnings  verdict")
     out.extend(f"{name:<{width}}  {errors:>6}  {warnings:>8}  {verdict}" for name, errors, warnings, verdict in rows)
     failed = sum(1 for t in batch.targets if t.exit_status)
     out.append(f"{len(batch.targets)} targets, {failed} failed")
-    return "\n".join(out) + "\n"
+    return terminal("\n".join(out) + "\n", colour=color)
 
 
 def _has_images(inputs: dict) -> bool:
@@ -104,8 +130,8 @@ def _host_lines(host: dict | None) -> list[str]:
         return []
     from kcheck.inputs.memparse import format_size
 
-    lines = [f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
-             f"kdump service {host.get('service') or 'none found'})"]
+    lines = [_one(f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
+             f"kdump service {host.get('service') or 'none found'})")]
     regions = host.get("crash_regions")
     if regions:
         shown = ", ".join(f"{r['start']:#x}-{r['end']:#x} ({format_size(r['end'] - r['start'] + 1)})"
@@ -116,8 +142,8 @@ def _host_lines(host: dict | None) -> list[str]:
     loaded = host.get("kexec_crash_loaded")
     lines.append(f"capture kernel loaded: {'yes' if loaded == 1 else 'no' if loaded == 0 else 'unknown'}")
     if host.get("capture_kernel"):
-        lines.append(f"capture image: {host['capture_kernel']}"
-                     + (f", initrd {host['capture_initrd']}" if host.get("capture_initrd") else ""))
+        lines.append(_one(f"capture image: {host['capture_kernel']}"
+                          + (f", initrd {host['capture_initrd']}" if host.get("capture_initrd") else "")))
     return lines
 
 
@@ -126,13 +152,13 @@ def _finding(finding: Finding, paint: "Painter") -> list[str]:
     where = ""
     if finding.location and finding.location.line:
         where = f"  [{finding.location.path}:{finding.location.line}]"
-    lines = [f"  {label} {finding.rule} {finding.name}: {finding.title}{where}",
-             f"          {finding.message}"]
+    lines = [f"  {label} " + _one(f"{finding.rule} {finding.name}: {finding.title}{where}"),
+             "          " + _one(finding.message)]
     fix = finding.fix.describe()
     if fix:
-        lines.append(f"          fix: {fix}")
+        lines.append("          " + _one(f"fix: {fix}"))
     if finding.waived:
-        lines.append(f"          waived: {finding.waived}")
+        lines.append("          " + _one(f"waived: {finding.waived}"))
     return lines
 
 
