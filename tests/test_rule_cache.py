@@ -16,6 +16,7 @@ from tests.test_schemas import GOOD_RULE
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("KCHECK_NO_CACHE", raising=False)
+    monkeypatch.delenv("KCHECK_CACHE_DIR", raising=False)
     return tmp_path / "cache" / "kcheck" / "rules"
 
 

@@ -18,7 +18,7 @@ from kcheck.facts.setup import Kernel, Setup
 from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
-from kcheck.domain.kexec import KexecCommand, parse_kexec
+from kcheck.domain.kexec import KexecCommand, check_command_length, parse_kexec
 from kcheck.domain.findings import Report, Status
 from kcheck.domain.records import field, record
 from kcheck.domain.units import parse_number
@@ -27,7 +27,9 @@ from kcheck.domain.version import KernelVersion
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
 
-CMDLINE_LIMIT = 1024 * 1024
+#: What a --cmdline-file or --kexec-file may hold before it is judged at all:
+#: trailing blank lines and a comment block around a 16 KiB command.
+CMDLINE_LIMIT = 64 * 1024
 
 
 @record
@@ -140,8 +142,10 @@ def _text_option(text: str | None, path: str | None, option: str, what: str) -> 
     if text is not None and path is not None:
         raise InputError(f"{option}-file", f"give either {option} or {option}-file, not both")
     if path is not None:
-        return decode_text(path, read_bounded(path, CMDLINE_LIMIT, what=what), what=what).strip(), path
-    return text, None if text is None else option
+        text = decode_text(path, read_bounded(path, CMDLINE_LIMIT, what=what), what=what).strip()
+    if text is not None:
+        check_command_length(text, path or option, what)
+    return text, path if path is not None else None if text is None else option
 
 
 def _cmdline(request: CheckRequest) -> tuple[str | None, str | None]:

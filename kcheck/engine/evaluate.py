@@ -7,21 +7,21 @@ rule's versions or architectures, an input not given, a value unknown).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from kcheck.domain import arch as arches
 from kcheck.engine.predicates import Unknown, UnknownFact
 from kcheck.engine.rule import Rule
+from kcheck.engine.template import FIX_LIMIT, MESSAGE_LIMIT, TooLong
+from kcheck.engine.template import render as template_render
 from kcheck.domain.errors import RuleError
 from kcheck.facts.setup import Kernel, MissingInput, Setup
 from kcheck.domain.memparse import format_size
 from kcheck.domain.findings import Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.text import abbreviate
 from kcheck.domain.units import format_hex
 
-# Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
-_FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"
 
 
 def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
@@ -79,23 +79,33 @@ def _finding(rule: Rule, setup: Setup) -> Finding:
     )
 
 
-def render(template: str, rule: Rule, setup: Setup) -> str:
+def render(template: str, rule: Rule, setup: Setup, *, fix: bool = False) -> str:
     """Fill ``{path}``/``{path|hex}``/``{path|size}`` fields with the set-up's values.
 
     ``config.X`` is relative to the rule's kernel.  Values that are absent
-    read as ``not set``; nothing in a template is ever evaluated as code.
+    read as ``not set``; nothing in a template is ever evaluated as code.  In
+    a message each value is abbreviated and the whole is cut at
+    MESSAGE_LIMIT; a fix keeps values whole and may not pass FIX_LIMIT.
     """
-    def field(match: re.Match[str]) -> str:
-        path, style = match.group(1), match.group(2)
+    def field(path: str, style: str | None) -> str:
         if path.startswith("config."):
             path = f"{_config_kernel(rule)}.{path}"
         try:
             value = setup.lookup(path)
-        except (MissingInput, KeyError, Unknown):
+        except (MissingInput, Unknown):
             value = None
-        return _show(value, style)
+        except KeyError:
+            raise RuleError(rule.file, f"rule {rule.id}: unknown fact {path!r} in a template") from None
+        shown = _show(value, style)
+        return shown if fix else abbreviate(shown)
 
-    return re.sub(_FIELD, field, template)
+    try:
+        return template_render(template, field, limit=FIX_LIMIT if fix else MESSAGE_LIMIT, cut=not fix)
+    except ValueError as exc:
+        raise RuleError(rule.file, f"rule {rule.id}: {exc}") from None
+    except TooLong as exc:
+        raise RuleError(rule.file, f"rule {rule.id}: the fix renders to {exc.args[0]} characters, "
+                                   f"more than {FIX_LIMIT}") from None
 
 
 def _show(value: Any, style: str | None) -> str:
@@ -122,11 +132,11 @@ def _config_kernel(rule: Rule) -> str:
 
 def _fix(rule: Rule, setup: Setup) -> Fix:
     spec = rule.fix
-    config = tuple((symbol, render(str(value), rule, setup))
+    config = tuple((symbol, render(str(value), rule, setup, fix=True))
                    for symbol, value in spec.get("config", {}).items())
 
     def rendered(key: str) -> tuple[str, ...]:
-        return tuple(render(item, rule, setup) for item in spec.get(key, ()))
+        return tuple(render(item, rule, setup, fix=True) for item in spec.get(key, ()))
 
     return Fix(
         config_kernel=_config_kernel(rule) if config else None,
@@ -137,7 +147,7 @@ def _fix(rule: Rule, setup: Setup) -> Fix:
         kexec_remove=rendered("kexec_remove"),
         append_add=rendered("append_add"),
         append_remove=rendered("append_remove"),
-        text=render(spec.get("text", ""), rule, setup),
+        text=render(spec.get("text", ""), rule, setup, fix=True),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from kcheck.domain import arch as arches
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import Rule
+from kcheck.engine.template import check_fact_paths
 from kcheck.domain.errors import InputError, RuleError
 from kcheck.domain.findings import KERNELS, Severity
 from kcheck.domain.resources import data_path
@@ -65,7 +66,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     (:func:`_stamp`): reading ~80 files on every start cost more than the
     rest of loading the rules.
     """
-    from kcheck.engine.rule_cache import cached
+    from kcheck.engine.rule_cache import cached, code_stamp
     from kcheck.inputs.files import read_bounded
 
     bundled_files = _bundled_paths() if bundled else []
@@ -75,7 +76,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
-    key = [f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files]
+    key = [code_stamp(), *(f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files)]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
 
     def build() -> list[Rule]:
@@ -142,6 +143,14 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
             if not arches.known_selector(name):
                 raise ValueError(f"applies.arch: unknown architecture {name!r}")
         when = table.get("when")
+        check = compile_predicate(table["check"], kernel, "check")
+        when_predicate = compile_predicate(when, kernel, "when") if when is not None else None
+        fix = table.get("fix", {})
+        config_kernel = fix.get("kernel", kernel if kernel in ("system", "capture") else "system") \
+            if isinstance(fix, dict) else "system"
+        check_fact_paths(
+            [*check.paths(), *(when_predicate.paths() if when_predicate else ())],
+            _templates(table["message"], fix), config_kernel)
         return Rule(
             id=rule_id,
             name=table["name"],
@@ -153,10 +162,10 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
             source=table["source"],
             versions=VersionRange.parse(applies.get("versions", "")),
             arch=arch,
-            check=compile_predicate(table["check"], kernel, "check"),
-            when=compile_predicate(when, kernel, "when") if when is not None else None,
+            check=check,
+            when=when_predicate,
             message=table["message"],
-            fix=table.get("fix", {}),
+            fix=fix,
             example=table.get("example", {}),
             file=source,
         )
@@ -164,3 +173,17 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
         raise RuleError(source, f"{where}: missing field {exc.args[0]!r}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise RuleError(source, f"{where}: {exc}") from None
+
+
+def _templates(message: object, fix: object) -> list[tuple[str, str]]:
+    """Every template of a rule, with where it is: the message and each text of the fix."""
+    found = [("message", message)]
+    if isinstance(fix, dict):
+        for key, value in fix.items():
+            if key == "config" and isinstance(value, dict):
+                found.extend((f"fix.config.{symbol}", str(item)) for symbol, item in value.items())
+            elif isinstance(value, list):
+                found.extend((f"fix.{key}[{index}]", item) for index, item in enumerate(value))
+            elif key == "text":
+                found.append(("fix.text", value))
+    return [(where, text) for where, text in found if isinstance(text, str)]

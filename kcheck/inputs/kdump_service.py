@@ -34,6 +34,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from kcheck.domain.shellwords import split_words
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.shellconf import ShellVars, parse_kdump_conf, parse_shell_vars
@@ -129,7 +130,7 @@ def debian_service(host: HostRoot, *, release: str | None, cmdline: str, secure_
     options = ["-p"] + (["-s"] if secure_boot or _securelevel(host) else [])
     if kernel and _is_elf(host, kernel):
         options.append("--args-linux")
-    options.extend(shlex.split(settings.get("KDUMP_KEXEC_ARGS") or "", posix=True))
+    options.extend(split_words(settings.get("KDUMP_KEXEC_ARGS") or ""))
     # kdump_load passes --initrd only when the file exists.
     loaded_initrd = initrd if initrd and host.exists(initrd) else None
     return KdumpService(
@@ -194,7 +195,7 @@ def fedora_service(host: HostRoot, *, release: str | None, cmdline: str,
     apicid = _boot_cpu_apicid(host)
     if apicid is not None:
         capture = f"{capture} disable_cpu_apicid={apicid}"
-    options = shlex.split(settings.get("KEXEC_ARGS") or "", posix=True)
+    options = split_words(settings.get("KEXEC_ARGS") or "")
     if secure_boot:
         options.append("-s")
     options.append("-p")
@@ -269,7 +270,7 @@ def prepare_cmdline(cmdline: str, remove: str, append: str) -> str:
 
 def _xargs_words(text: str) -> list[str]:
     try:
-        return shlex.split(text, posix=True)
+        return split_words(text)
     except ValueError:
         return text.split()
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from kcheck.domain.text import abbreviate as abbreviate  # re-exported: long values, shortened
+
 # C0 controls but TAB and LF, DEL, C1 controls, the bidirectional embeddings,
 # overrides and isolates ("Trojan source"), and lone surrogates (bytes that
 # were not UTF-8, which a terminal would receive raw).
@@ -100,11 +102,3 @@ def workflow_log(text: str) -> str:
     ``##[name]`` anywhere in it.
     """
     return terminal(text, line=True).replace("##[", "#\\x23[")
-
-
-def abbreviate(text: str, limit: int = 200) -> str:
-    """At most ``limit`` characters: the start and the end of a long value, and how much was left out."""
-    if len(text) <= limit:
-        return text
-    keep = max(limit // 2 - 20, 8)
-    return f"{text[:keep]}...[{len(text) - 2 * keep} characters]...{text[-keep:]}"
