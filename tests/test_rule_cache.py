@@ -49,6 +49,7 @@ def test_an_unwritable_cache_does_not_matter(tmp_path: Path, monkeypatch: pytest
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where a directory should be
+    monkeypatch.delenv("KCHECK_CACHE_DIR", raising=False)
     assert len(load_rules()) > 50
     assert rule_cache.cache_dir().parent.parent == blocker
 
