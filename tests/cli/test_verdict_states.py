@@ -15,11 +15,11 @@ from pathlib import Path
 import jsonschema
 
 from tests.ci_common import OLD, good_args, run_kcheck
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from tests.cli.test_manifest import batch_validator
 from tests.cli.formats.test_sarif import validate_sarif
 
-REPORT_SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "report.schema.json").read_text())
+REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
 MODERN = FIXTURES / "ci" / "x86_64-6.1.config"  # a correct 6.1 kernel: no errors alone
 SYSTEM_ONLY = ("--system-config", str(MODERN))
 INCOMPLETE_LINE = re.compile(r"^INCOMPLETE: (\d+) rules could not be judged \(no boot command line; no kexec command\)")
