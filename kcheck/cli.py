@@ -83,6 +83,9 @@ OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
 FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
+REQUIRE_COMPLETE_OPTION = typer.Option(
+    False, "--require-complete",
+    help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
 QUIET_OPTION = typer.Option(
     False, "--quiet", "-q", help="Text report: print only the failing findings and the verdict.")
@@ -139,6 +142,7 @@ def check(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
@@ -155,11 +159,12 @@ def check(
 
         targets = load_manifest(manifest, tuple(rules or ()))
         batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
-                                                manifest), jobs)
+                                                manifest, require_complete), jobs)
         paths = tuple(getattr(t.request, key) for t in targets
                       for key in PATH_KEYS)
         _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())), quiet=quiet)
+              inputs=(manifest, waivers, *paths, *(rules or ())), require_complete=require_complete,
+              quiet=quiet)
         raise typer.Exit(batch.exit_status)
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
@@ -176,8 +181,8 @@ def check(
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
           inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
-                  waivers, *(rules or ())), quiet=quiet)
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+                  waivers, *(rules or ())), require_complete=require_complete, quiet=quiet)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command("lint-configs", context_settings=CONTEXT)
@@ -191,6 +196,7 @@ def lint_configs(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
@@ -199,9 +205,9 @@ def lint_configs(
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
-                                            _threshold(fail_on)), jobs)
+                                            _threshold(fail_on), require_complete=require_complete), jobs)
     _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
-          quiet=quiet)
+          require_complete=require_complete, quiet=quiet)
     raise typer.Exit(batch.exit_status)
 
 
@@ -220,7 +226,7 @@ def _threshold(fail_on: FailOn) -> Any:
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
-          inputs: tuple[str | None, ...], quiet: bool = False) -> None:
+          inputs: tuple[str | None, ...], require_complete: bool = False, quiet: bool = False) -> None:
     from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
@@ -229,7 +235,7 @@ def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: 
     color = output is None and fmt == "text" and sys.stdout.isatty()
     options: dict[str, Any] = {"quiet": True} if quiet and fmt == "text" else {}
     text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on),  # type: ignore[arg-type]
-                  **options)
+                  require_complete=require_complete, **options)
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
@@ -243,6 +249,7 @@ def preflight(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     waivers: str | None = WAIVERS_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -257,8 +264,8 @@ def preflight(
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
-          quiet=quiet)
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+          require_complete=require_complete, quiet=quiet)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command(context_settings=CONTEXT)
