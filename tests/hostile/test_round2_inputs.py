@@ -17,7 +17,7 @@ import pytest
 
 from kcheck.domain.shellwords import split_words
 from tests.conftest import FIXTURES, ROOT
-from tests.test_hostile_table import assert_error, run_bounded
+from tests.hostile.test_bad_input_table import assert_error, run_bounded
 
 OLD = FIXTURES / "2.6.13"
 CONFIG = (OLD / "capture.config").read_bytes()  # has CONFIG_CRASH_DUMP=y
