@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from kcheck.engine.evaluate import evaluate
-from kcheck.facts import Kernel, Setup
+from kcheck.facts.setup import Kernel, Setup
 from kcheck.fixers.plan import FixPlan, build_plan
-from kcheck.fixers.write import apply_plan
-from kcheck.model import Report, RuleResult, Severity, Status
-from kcheck.pipeline import read_setup
-from kcheck.records import replace
+from kcheck.app.fix import apply_plan
+from kcheck.domain.findings import Report, RuleResult, Severity, Status
+from kcheck.app.pipeline import read_setup
+from kcheck.domain.records import replace
 from tests.conftest import FIXTURES
 from tests.corpus import corpus_dir
 from tests.rules.harness import base_setup, materialise, rules

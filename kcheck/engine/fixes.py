@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kcheck import arch as arches
-from kcheck.records import record
-from kcheck.version import KernelVersion, VersionRange
+from kcheck.domain import arch as arches
+from kcheck.domain.records import record
+from kcheck.domain.version import KernelVersion, VersionRange
 
 #: What a fix can do, in the order kcheck explain shows it.
 FIX_VERBS = ("config", "cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",

@@ -13,15 +13,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kcheck import arch as arches
+from kcheck.domain import arch as arches
 from kcheck.engine.fixes import compile_fixes
 from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
-from kcheck.errors import InputError, RuleError
-from kcheck.model import KERNELS, Severity
-from kcheck.resources import data_path
-from kcheck.version import VersionRange
+from kcheck.domain.errors import InputError, RuleError
+from kcheck.domain.findings import KERNELS, Severity
+from kcheck.domain.resources import data_path
+from kcheck.domain.version import VersionRange
 
 RULE_FILE_LIMIT = 4 * 1024 * 1024
 
@@ -111,7 +111,7 @@ def read_rule_file(path: Path) -> dict[str, Any]:
 
 
 def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
-    from kcheck.validate import parse_toml
+    from kcheck.inputs.validate import parse_toml
 
     return parse_toml(data, source, "rule file", error=RuleError)
 
@@ -122,7 +122,7 @@ def validate_rule_document(document: dict[str, Any], source: str) -> None:
     A document in the old spelling (``kernel =``, ``of =``) is checked as its
     modernised form, which is what runs.
     """
-    from kcheck.validate import validate
+    from kcheck.inputs.validate import validate
 
     validate(modernise(document), "rule.schema.json", source, error=RuleError)
 

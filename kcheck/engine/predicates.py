@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kcheck.records import record
-from kcheck.units import parse_number
+from kcheck.domain.records import record
+from kcheck.domain.units import parse_number
 
 #: The quantifiers of a set test (``configs = [...]``) and what they require of the symbols' values.
 QUANTIFIERS = ("some_is", "none_is", "every_is")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kcheck.engine.fixes import FixVariant
 from kcheck.engine.predicates import Predicate
-from kcheck.model import RuleInfo, Severity
-from kcheck.records import field, record
-from kcheck.version import VersionRange
+from kcheck.domain.findings import RuleInfo, Severity
+from kcheck.domain.records import field, record
+from kcheck.domain.version import VersionRange
 
 #: Changes whenever :class:`Rule` or what it holds changes shape (part of the rule cache key).
 RULE_FORMAT = 2

@@ -12,7 +12,7 @@ from typing import Any
 from kcheck.engine.fixes import VERB_LABELS
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
-from kcheck.errors import KcheckError
+from kcheck.domain.errors import KcheckError
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:
