@@ -1,0 +1,27 @@
+"""How much memory kcheck advises crashkernel= to reserve on a current kernel.
+
+Every rule that writes a ``crashkernel=<size>`` (KB001, KB002, KB007, KI010)
+takes its size from here, through the fact ``boot.crashkernel.advised``, so
+``kcheck check`` advises and ``kcheck fix`` writes one size, and no fix trips
+another rule: the size is at least KB007's floor and at least what kexec needs
+to load the capture kernel and initrd (KI010).
+"""
+
+from __future__ import annotations
+
+MiB = 1 << 20
+
+#: Without images: Fedora/RHEL's default for 4G-64G machines (kdump-utils kdump-lib.sh),
+#: twice Debian's 128M, and above KB007's 128M floor for 64-bit kernels.
+DEFAULT_SIZE = 256 * MiB
+#: Sizes are rounded up to 16M: a multiple of every architecture's crashkernel alignment
+#: (x86 16M from 6.7, arm64 and riscv 2M, ppc64 a page).
+GRANULE = 16 * MiB
+
+
+def advised_size(load_needed: int | None) -> int:
+    """The larger of :data:`DEFAULT_SIZE` and ``load_needed`` (bytes kexec needs in the region),
+    rounded up to :data:`GRANULE`."""
+    if not load_needed or load_needed <= DEFAULT_SIZE:
+        return DEFAULT_SIZE
+    return (load_needed + GRANULE - 1) // GRANULE * GRANULE
