@@ -82,13 +82,13 @@ def _fix_text(rule: Rule) -> list[str]:
         return _variant_lines(rule.fixes[0].spec, rule.fixes[0].role, rule, "    ")
     lines: list[str] = []
     for index, variant in enumerate(rule.fixes):
-        head = variant.describe()
-        if variant.everywhere and index:
-            head = "every other kernel"
-        lines.append(f"  for {rule.role} {head}:")
+        if variant.everywhere:
+            lines.append(f"  for every {'other ' if index else ''}{rule.role} kernel:")
+        else:
+            lines.append(f"  for {rule.role} {variant.describe()}:")
         lines.extend(_variant_lines(variant.spec, variant.role, rule, "    "))
     if rule.fixes and not rule.fixes[-1].everywhere:
-        lines.append("  for any other kernel: no fix is known")
+        lines.append(f"  for any other {rule.role} kernel: no fix is known")
     return lines
 
 

@@ -57,7 +57,9 @@ class FixVariant:
         if not self.versions.unbounded:
             parts.append(self.versions.text.strip())
         if self.arch:
-            parts.append("on " + ", ".join(self.arch))
+            parts.append("on " + ", ".join(
+                f"{name} ({', '.join(sorted(arches.FAMILIES[name]))})" if name in arches.FAMILIES else name
+                for name in self.arch))
         return " ".join(parts)
 
 

@@ -239,12 +239,14 @@ class Setup:
 
     @cached_property
     def crashkernel_advised(self) -> int:
-        """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice):
-        what kexec needs to load the capture kernel and initrd, when the images say."""
+        """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
+        current size when it is big enough, else 256M or what kexec needs to load the capture
+        kernel and initrd, when the images say."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
-        return advised_size(load_needed(self))
+        current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
+        return advised_size(load_needed(self), current)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:
