@@ -8,7 +8,7 @@ up by name, such as ``X86_PAE``, is kept too).  Lines are copied, never
 written: the values are Debian's.  ``fixtures/debian/README.md`` says where
 each file comes from, with the SHA-256 of the original.
 
-tests/test_config_subsets.py proves, where the corpus is fetched, that every
+tests/rules/test_config_subsets.py proves, where the corpus is fetched, that every
 rule case gives the same result on the subset as on the full config, and that
 the subsets are up to date (regenerate with ``python -m tests.config_subsets``
 after a rule names a new symbol).

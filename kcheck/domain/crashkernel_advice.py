@@ -15,7 +15,7 @@ MiB = 1 << 20
 #: twice Debian's 128M, and above KB007's 128M floor for 64-bit kernels.
 DEFAULT_SIZE = 256 * MiB
 #: The smallest region kcheck keeps as it is: KB007's floor for a 64-bit capture kernel
-#: (tests/test_rule_language.py checks that KB007 says the same).
+#: (tests/unit/engine/test_rule_language.py checks that KB007 says the same).
 MIN_SIZE = 128 * MiB
 #: Sizes are rounded up to 16M: a multiple of every architecture's crashkernel alignment
 #: (x86 16M from 6.7, arm64 and riscv 2M, ppc64 a page).

@@ -6,7 +6,7 @@ config a test reads (``of``) and whose config a fix sets (``fix.kernel``).
 They are now ``concerns``, ``applies.role``, ``role`` and ``fix.role``.  User
 rule files in the old spelling keep working: :func:`modernise` rewrites a
 table into the new one before it is validated or compiled.  The bundled rules
-use the new spelling only (tests/test_rule_language.py).
+use the new spelling only (tests/unit/engine/test_rule_language.py).
 """
 
 from __future__ import annotations

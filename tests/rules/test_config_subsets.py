@@ -14,7 +14,7 @@ from tests.corpus import corpus_configs, requires_corpus
 from tests.modern_setups import modern_setup
 from tests.rules.harness import materialise, rules
 
-CASES = Path(__file__).parent / "rules"
+CASES = Path(__file__).parent
 
 
 def test_every_subset_says_where_it_comes_from() -> None:

@@ -31,7 +31,7 @@ from tests.conftest import FIXTURES
 from tests.corpus import corpus_dir
 from tests.rules.harness import base_setup, materialise, rules
 
-CASES = Path(__file__).parent / "rules"
+CASES = Path(__file__).parent
 
 #: Rules whose fix kcheck cannot apply by itself, and why.
 NEEDS_A_HUMAN: dict[str, str] = {
