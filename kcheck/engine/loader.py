@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.fixes import compile_fixes
+from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
-from kcheck.engine.rule import Rule
+from kcheck.engine.rule import RULE_FORMAT, Rule
 from kcheck.engine.template import check_fact_paths
 from kcheck.domain.errors import InputError, RuleError
 from kcheck.domain.findings import KERNELS, Severity
@@ -78,6 +80,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
     key = [code_stamp(), *(f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files)]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
+    key.append(f"rule-format {RULE_FORMAT}".encode())  # a changed Rule record is never read from an old pickle
 
     def build() -> list[Rule]:
         contents = [(Path(path), read_bounded(path, RULE_FILE_LIMIT, what="rule file"), False)
@@ -91,7 +94,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path, data, from_user in contents:
-        document = parse_rule_text(data, str(path))
+        document = modernise(parse_rule_text(data, str(path)))
         if from_user:
             validate_rule_document(document, str(path))
         for rule in compile_rule_document(document, str(path)):
@@ -115,17 +118,22 @@ def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
 
 
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
-    """Check a rule document against the rule schema; name the field that is wrong."""
+    """Check a rule document against the rule schema; name the field that is wrong.
+
+    A document in the old spelling (``kernel =``, ``of =``) is checked as its
+    modernised form, which is what runs.
+    """
     from kcheck.inputs.validate import validate
 
-    validate(document, "rule.schema.json", source, error=RuleError)
+    validate(modernise(document), "rule.schema.json", source, error=RuleError)
 
 
 def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:
     tables = document.get("rule")
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, "rule: expected one or more [[rule]] tables")
-    return [_compile(table, source, index) for index, table in enumerate(tables)]
+    document = modernise(document)
+    return [_compile(table, source, index) for index, table in enumerate(document["rule"])]
 
 
 def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
@@ -133,31 +141,30 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
     try:
         rule_id = table["id"]
         where = f"rule {rule_id}"
-        kernel = table["kernel"]
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel: {kernel!r} is not one of {', '.join(KERNELS)}")
+        concerns = table["concerns"]
+        if concerns not in KERNELS:
+            raise ValueError(f"concerns: {concerns!r} is not one of {', '.join(KERNELS)}")
         applies = table.get("applies", {})
-        scope = applies.get("kernel", kernel if kernel in ("system", "capture") else "system")
+        role = applies.get("role", concerns if concerns in ("system", "capture") else "system")
+        if role not in ("system", "capture"):
+            raise ValueError(f"applies.role: {role!r} is not system or capture")
         arch = tuple(applies.get("arch", ()))
         for name in arch:
             if not arches.known_selector(name):
                 raise ValueError(f"applies.arch: unknown architecture {name!r}")
         when = table.get("when")
-        check = compile_predicate(table["check"], kernel, "check")
-        when_predicate = compile_predicate(when, kernel, "when") if when is not None else None
-        fix = table.get("fix", {})
-        config_kernel = fix.get("kernel", kernel if kernel in ("system", "capture") else "system") \
-            if isinstance(fix, dict) else "system"
-        check_fact_paths(
-            [*check.paths(), *(when_predicate.paths() if when_predicate else ())],
-            _templates(table["message"], fix), config_kernel)
+        check = compile_predicate(table["check"], role, "check")
+        when_predicate = compile_predicate(when, role, "when") if when is not None else None
+        fixes = compile_fixes(table.get("fix"), role)
+        check_fact_paths([*check.paths(), *(when_predicate.paths() if when_predicate else ())],
+                         _templates(table["message"], role, fixes, isinstance(table.get("fix"), list)))
         return Rule(
             id=rule_id,
             name=table["name"],
             title=table["title"],
             severity=Severity.parse(table["severity"]),
-            kernel=kernel,
-            scope=scope,
+            concerns=concerns,
+            role=role,
             why=table["why"].strip(),
             source=table["source"],
             versions=VersionRange.parse(applies.get("versions", "")),
@@ -165,7 +172,7 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
             check=check,
             when=when_predicate,
             message=table["message"],
-            fix=fix,
+            fixes=fixes,
             example=table.get("example", {}),
             file=source,
         )
@@ -175,15 +182,16 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
         raise RuleError(source, f"{where}: {exc}") from None
 
 
-def _templates(message: object, fix: object) -> list[tuple[str, str]]:
-    """Every template of a rule, with where it is: the message and each text of the fix."""
-    found = [("message", message)]
-    if isinstance(fix, dict):
-        for key, value in fix.items():
-            if key == "config" and isinstance(value, dict):
-                found.extend((f"fix.config.{symbol}", str(item)) for symbol, item in value.items())
+def _templates(message: object, role: str, fixes: tuple[Any, ...], listed: bool) -> list[tuple[str, str, str]]:
+    """Every template of a rule: where it is, its text, and whose ``config.X`` it means."""
+    found: list[tuple[str, object, str]] = [("message", message, role)]
+    for index, variant in enumerate(fixes):
+        where = f"fix[{index}]" if listed else "fix"
+        for verb, value in variant.spec.items():
+            if verb == "config" and isinstance(value, dict):
+                found.extend((f"{where}.config.{symbol}", str(item), variant.role) for symbol, item in value.items())
             elif isinstance(value, list):
-                found.extend((f"fix.{key}[{index}]", item) for index, item in enumerate(value))
-            elif key == "text":
-                found.append(("fix.text", value))
-    return [(where, text) for where, text in found if isinstance(text, str)]
+                found.extend((f"{where}.{verb}[{n}]", item, variant.role) for n, item in enumerate(value))
+            else:
+                found.append((f"{where}.{verb}", value, variant.role))
+    return [(where, text, kernel) for where, text, kernel in found if isinstance(text, str)]

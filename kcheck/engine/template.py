@@ -88,22 +88,22 @@ def _quote(template: str) -> str:
     return repr(template if len(template) <= 60 else template[:57] + "...")
 
 
-def check_fact_paths(predicate_paths: list[str], templates: list[tuple[str, str]], config_kernel: str) -> None:
+def check_fact_paths(predicate_paths: list[str], templates: list[tuple[str, str, str]]) -> None:
     """Raise ValueError for a template that does not parse or any fact path no set-up has.
 
-    Each path is looked up on a set-up with no inputs: an unknown one raises
-    KeyError there, a known one asks for an input (MissingInput) or is None.
-    ``host.*`` and ``*.image.*`` leaves are known only with a host or an
+    ``templates`` are (where, text, the kernel whose config ``config.X``
+    means).  Each path is looked up on a set-up with no inputs: an unknown one
+    raises KeyError there, a known one asks for an input (MissingInput) or is
+    None.  ``host.*`` and ``*.image.*`` leaves are known only with a host or an
     image, so those are still checked when the rule runs.
     """
-    named = [(where, path) for where, text in templates for path in _paths(where, text)]
+    named = [(where, f"{role}.{path}" if path.startswith("config.") else path)
+             for where, text, role in templates for path in _paths(where, text)]
     named += [("check", path) for path in predicate_paths]
     probe = _probe()
     for where, path in named:
-        if path.startswith("config."):
-            path = f"{config_kernel}.{path}"
         try:
-            probe.lookup(path)
+            probe.lookup(path)  # type: ignore[attr-defined]
         except KeyError:
             raise ValueError(f"{where}: unknown fact {path!r}") from None
         except Exception:  # noqa: BLE001 - MissingInput, Unknown: a fact that exists
