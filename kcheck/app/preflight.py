@@ -129,7 +129,7 @@ def host_inputs(host: HostFacts, setup: Setup) -> dict[str, Any]:
         "iomem_readable": host.iomem_readable,
         "memory": host.memory,
         "crash_regions": [{"start": r.start, "end": r.end} for r in host.crash_regions]
-        if host.iomem_readable else None,
+        if host.iomem_readable and not (host.iomem and host.iomem.crash_problem) else None,
         "kexec_crash_loaded": host.kexec_crash_loaded,
         "kexec_crash_size": host.kexec_crash_size,
         "secure_boot": host.secure_boot,

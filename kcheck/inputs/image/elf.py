@@ -242,6 +242,27 @@ class ElfLayout:
     load_ranges: tuple[tuple[int, int], ...]  # (p_offset, p_filesz) of PT_LOADs in the file
 
 
+def _check_segments(f: ImageFile, segments: tuple[LoadSegment, ...], bits: int) -> None:
+    """Refuse PT_LOADs no kernel image has: data outside the file, an end past the address space.
+
+    kexec-tools loads [p_offset, p_offset + p_filesz) of the file at p_paddr;
+    a segment that is not in the file is a truncated or forged image, and an
+    address past 2^bits wraps in the 64-bit arithmetic the loader does.
+    """
+    top = 1 << bits
+    for index, s in enumerate(segments):
+        if s.p_offset + s.p_filesz > f.size:
+            raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} ({s.p_filesz} bytes at "
+                                     f"offset {s.p_offset:#x}) lies outside the {f.size}-byte file")
+        if s.p_filesz > s.p_memsz:
+            raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} has p_filesz "
+                                     f"{s.p_filesz:#x} larger than p_memsz {s.p_memsz:#x}")
+        for name, start in (("p_paddr", s.p_paddr), ("p_vaddr", s.p_vaddr)):
+            if start + s.p_memsz > top:
+                raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} ends past the "
+                                         f"{bits}-bit address space ({name} {start:#x} + p_memsz {s.p_memsz:#x})")
+
+
 def read_elf(f: ImageFile, ident: ElfIdent) -> ElfLayout:
     """Read headers, PT_LOADs, notes and section names of a vmlinux."""
     hdr = _Header(f, ident)
@@ -252,7 +273,8 @@ def read_elf(f: ImageFile, ident: ElfIdent) -> ElfLayout:
         for ph in phdrs
         if _p_type(ph) == PT_LOAD
     )
-    truncated = any(s.p_offset + s.p_filesz > f.size for s in segments)
+    _check_segments(f, segments, 64 if ident.elf_class == 64 else 32)
+    truncated = False  # a segment outside the file is refused above (issue 14 row 10)
     notes = _read_notes(f, phdrs, ident.little_endian)
     sections = _sections(f, hdr)
     # Index 0 is the SHT_NULL entry, nameless by definition.
