@@ -303,7 +303,7 @@ def fix(
                         verify_with_kbuild=verify_with_kbuild,
                         config_paths={"system": system_config, "capture": capture_config or system_config})
     write_outputs(result, output_dir, inputs)
-    text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
+    text = render_json(result) if output_format is ListFormat.json else _shown(result.files["summary.txt"])
     sys.stdout.write(text)
     unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
     raise typer.Exit(1 if unfixed else 0)
@@ -317,7 +317,7 @@ def list_rules(
     """List the rules: id, severity, where they apply, title."""
     from kcheck.engine.docs import rule_list
 
-    sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
+    sys.stdout.write(_shown(rule_list(tuple(rules or ()), output_format.value)))
 
 
 @app.command(context_settings=CONTEXT)
@@ -328,7 +328,7 @@ def explain(
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
     from kcheck.engine.docs import rule_page
 
-    sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
+    sys.stdout.write(_shown(rule_page(rule_id, tuple(rules or ()))))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -413,6 +413,13 @@ def _command(args: list[str]) -> Any:
                          context_settings=CONTEXT)
     single.registered_commands.append(info)
     return typer.main.get_command(single)
+
+
+def _shown(text: str) -> str:
+    """Text for the terminal: a user's rule file or input cannot send control characters to it."""
+    from kcheck.reporters.escape import terminal
+
+    return terminal(text)
 
 
 def _error(message: str) -> int:
