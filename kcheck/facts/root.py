@@ -84,5 +84,13 @@ def _missing_links(device: RootDevice, setup: Setup) -> str | None:
                       "kexec.root.missing", undecided=True)
     if config is None:
         return None
+    symbols = [symbol for requirement in device.chain for alternative in requirement.alternatives
+               for symbol in alternative]
+    if all(config.get(symbol) is None for symbol in symbols):
+        # kconfig writes every symbol of a menu that exists, set or not: a config with none
+        # of them (a fragment, a tree without drivers/) does not say how the driver is built.
+        raise Unknown(f"the capture config has none of {', '.join('CONFIG_' + s for s in symbols)}: "
+                      f"it does not say how root={device.spec}'s driver is built",
+                      "kexec.root.missing", undecided=True)
     found = missing(device.chain, config.get)
     return "; ".join(found) or None

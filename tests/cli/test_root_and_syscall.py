@@ -99,3 +99,15 @@ def test_preflight_reads_kexec_tools_from_dpkg_and_judges_the_default_syscall(tm
     report = json.loads(run_kcheck("preflight", "--root", str(root), "--format", "json").stdout)
     assert report["inputs"]["host"]["kexec_tools"] is None
     assert "KX027" in {f["rule"] for f in report["findings"]}
+
+
+def test_a_config_without_any_of_the_chain_does_not_say_how_root_is_built(tmp_path) -> None:
+    """A fragment (or a config from a tree without drivers/) has none of the chain's symbols:
+    not an error, but not judged either."""
+    lines = [line for line in (OLD / "capture.config").read_text().splitlines()
+             if not line.startswith(("CONFIG_IDE=", "CONFIG_BLK_DEV_IDE"))]
+    (tmp_path / "capture.config").write_text("\n".join(lines) + "\n")
+    report = _check("--system-config", str(OLD / "system.config"), "--capture-config", str(tmp_path / "capture.config"),
+                    "--cmdline-file", str(OLD / "cmdline"), "--kexec-file", str(OLD / "kexec"))
+    result = next(r for r in report["results"] if r["rule"] == "KX023")
+    assert result["status"] == "skip" and "has none of CONFIG_IDE" in result["undecided"]
