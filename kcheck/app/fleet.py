@@ -1,0 +1,77 @@
+"""``kcheck fleet``: read many report files, roll them up, render one report.
+
+Each file is read, reduced to rows and dropped, so 10,000 reports cost the
+rows, not the reports.  A file that cannot be read is one ``kcheck: error:``
+line on stderr (and in the report) and the rest is still rolled up; with
+1,000 files or more, progress goes to stderr too.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from kcheck.domain.fleet import Rollup
+from kcheck.errors import InputError
+from kcheck.inputs.fleet_reports import list_report_files, read_rows
+
+PROGRESS_EVERY = 1000
+
+
+def collect(paths: tuple[str, ...], progress: Callable[[str], None] | None = None) -> Rollup:
+    """Read every report under ``paths``; unreadable files are kept as error lines."""
+    files = list_report_files(paths)
+    rollup = Rollup(files=len(files))
+    every = PROGRESS_EVERY if len(files) >= PROGRESS_EVERY else 0
+    for number, path in enumerate(files, start=1):
+        try:
+            rows = read_rows(path)
+        except InputError as exc:
+            rollup.unreadable.append((exc.source, exc.message))
+            if progress is not None:
+                progress(f"kcheck: error: {exc.source}: {exc.message}")
+            continue
+        rollup.rows.extend(rows)
+        for row in rows:
+            if row.tool_version:
+                rollup.versions[row.tool_version] += 1
+        if every and progress is not None and number % every == 0:
+            progress(f"kcheck fleet: {number}/{len(files)} reports read")
+    return rollup
+
+
+def stderr_progress(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+#: ``--format`` names of the roll-up reporters (imported only when chosen).
+FORMATS = {
+    "text": "kcheck.reporters.fleet_text",
+    "json": "kcheck.reporters.fleet_json",
+    "junit": "kcheck.reporters.fleet_junit",
+    "html": "kcheck.reporters.fleet_html",
+}
+
+
+def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+              *, color: bool = False) -> int:
+    """Roll ``paths`` up into one report in ``fmt``; return the exit status."""
+    import importlib
+
+    from kcheck.output import refuse_inputs, write_atomic
+
+    if output:
+        refuse_inputs(output, paths)
+    rollup = collect(paths, stderr_progress)
+    if not rollup.rows:
+        if not rollup.files:
+            where = paths[0] if len(paths) == 1 else " ".join(paths)
+            raise InputError(where, "no kcheck JSON reports (*.json) to roll up")
+        return 2  # each file's error line is already on stderr
+    text = importlib.import_module(FORMATS[fmt]).render_rollup(rollup, color=color, fail_on=fail_on)
+    if output:
+        write_atomic(output, text, inputs=list_report_files(paths))
+    else:
+        sys.stdout.write(text)
+    return rollup.exit_status(fail_on)
