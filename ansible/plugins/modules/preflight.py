@@ -75,7 +75,7 @@ seealso:
     description: Installing the collection, inventory variables, the playbook and reading the roll-up.
     link: https://kcheck.invalid/kcheck#fleets
 author:
-  - kcheck developers
+  - kcheck developers (@kcheck)
 """
 
 EXAMPLES = r"""
