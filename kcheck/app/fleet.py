@@ -11,21 +11,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from kcheck.domain.errors import InputError
 from kcheck.domain.fleet import Rollup
-from kcheck.errors import InputError
 from kcheck.inputs.fleet_reports import list_report_files, read_rows
 
 PROGRESS_EVERY = 1000
 
 
-def collect(paths: tuple[str, ...], progress: Callable[[str], None] | None = None) -> Rollup:
+def collect(paths: tuple[str, ...], progress: Callable[[str], None] | None = None, *,
+            areas: bool = True, files: list[str] | None = None) -> Rollup:
     """Read every report under ``paths``; unreadable files are kept as error lines."""
-    files = list_report_files(paths)
+    files = list_report_files(paths) if files is None else files
     rollup = Rollup(files=len(files))
     every = PROGRESS_EVERY if len(files) >= PROGRESS_EVERY else 0
     for number, path in enumerate(files, start=1):
         try:
-            rows = read_rows(path)
+            rows = read_rows(path, areas=areas)
         except InputError as exc:
             rollup.unreadable.append((exc.source, exc.message))
             if progress is not None:
@@ -59,11 +60,13 @@ def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str
     """Roll ``paths`` up into one report in ``fmt``; return the exit status."""
     import importlib
 
-    from kcheck.output import refuse_inputs, write_atomic
+    from kcheck.app.output import refuse_inputs, write_atomic
 
+    files = list_report_files(paths)
     if output:
         refuse_inputs(output, paths)
-    rollup = collect(paths, stderr_progress)
+        _refuse_listed(output, files)
+    rollup = collect(paths, stderr_progress, areas=fmt == "html", files=files)
     if not rollup.rows:
         if not rollup.files:
             where = paths[0] if len(paths) == 1 else " ".join(paths)
@@ -71,7 +74,24 @@ def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str
         return 2  # each file's error line is already on stderr
     text = importlib.import_module(FORMATS[fmt]).render_rollup(rollup, color=color, fail_on=fail_on)
     if output:
-        write_atomic(output, text, inputs=list_report_files(paths))
+        write_atomic(output, text, inputs=paths)
     else:
         sys.stdout.write(text)
     return rollup.exit_status(fail_on)
+
+
+def _refuse_listed(output: str, files: list[str]) -> None:
+    """The output must not replace a report: compared by inode, one stat per report (no realpath)."""
+    import os
+
+    try:
+        st = os.stat(output)
+    except (OSError, ValueError):
+        return  # a new file cannot be one of the reports
+    for path in files:
+        try:
+            other = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            raise InputError(output, "refusing to write output over an input file")

@@ -84,7 +84,7 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
     if host.config is None:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
-    from kcheck.host_map import host_memory_map
+    from kcheck.facts.host_map import host_memory_map
 
     memory_map = host_memory_map(host)
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),

@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.domain.fleet import Area, HostRow
 from kcheck.inputs.files import MiB, decode_text, read_bounded
 
@@ -32,6 +32,8 @@ REPORT_LIMIT = 64 * MiB
 #: Which errors explain a failure best (as kcheck preflight decides it).
 _KERNEL_ORDER = ("host", "boot", "kexec", "capture", "system")
 _SYMPTOMS = frozenset({"KH009"})
+#: More ranges than any machine's /proc/iomem lists System RAM in.
+MAX_AREAS = 4096
 #: Addresses, sizes and counts are 64-bit quantities.
 LIMIT = 1 << 64
 
@@ -55,8 +57,11 @@ def list_report_files(paths: tuple[str, ...]) -> list[str]:
     return files
 
 
-def read_rows(path: str) -> list[HostRow]:
-    """The rows one report file holds; InputError when it is not a kcheck report we read."""
+def read_rows(path: str, *, areas: bool = True) -> list[HostRow]:
+    """The rows one report file holds; InputError when it is not a kcheck report we read.
+
+    ``areas``: also read each memory map's areas (only the HTML page draws them).
+    """
     text = decode_text(path, read_bounded(path, REPORT_LIMIT, what="kcheck JSON report"),
                        what="kcheck JSON report")
     try:
@@ -69,16 +74,16 @@ def read_rows(path: str) -> list[HostRow]:
         raise InputError(path, f"not a kcheck report ({exc})") from None
     stem = os.path.splitext(os.path.basename(path))[0]
     try:
-        return list(_rows(data, stem, path))
+        return list(_rows(data, stem, path, areas))
     except Malformed as exc:
         raise InputError(path, f"malformed kcheck report: {exc}") from None
 
 
-def _rows(data: Any, stem: str, path: str) -> Iterator[HostRow]:
+def _rows(data: Any, stem: str, path: str, areas: bool) -> Iterator[HostRow]:
     if not isinstance(data, dict):
         raise InputError(path, f"not a kcheck report (a JSON {_kind(data)}, not an object)")
     if "tool" not in data and "host" in data and "report" in data:
-        yield _entry(data, path)
+        yield _entry(data, path, areas)
         return
     _check_tool(data, path)
     if "targets" in data:
@@ -94,12 +99,12 @@ def _rows(data: Any, stem: str, path: str) -> Iterator[HostRow]:
                               reason=_get(target, "error", (str, type(None)), where) or "not checked",
                               tool_version=data["tool"]["version"])
             else:
-                yield _report_row(_obj(report, f"{where}.report"), name, f"{path}#{name}", f"{where}.report")
+                yield _report_row(_obj(report, f"{where}.report"), name, f"{path}#{name}", f"{where}.report", areas)
         return
-    yield _report_row(data, stem, path, "")
+    yield _report_row(data, stem, path, "", areas)
 
 
-def _entry(data: dict[str, Any], path: str) -> HostRow:
+def _entry(data: dict[str, Any], path: str, areas: bool) -> HostRow:
     """A host entry of the playbook: the module's report, or why there is none."""
     host = _get(data, "host", str)
     report = data.get("report")
@@ -108,7 +113,7 @@ def _entry(data: dict[str, Any], path: str) -> HostRow:
         return HostRow(host, path, "unchecked", "unchecked", reason=error)
     report = _obj(report, "report")
     _check_tool(report, path)
-    return _report_row(report, host, path, "report")
+    return _report_row(report, host, path, "report", areas)
 
 
 def _check_tool(data: dict[str, Any], path: str) -> None:
@@ -135,7 +140,7 @@ def _whose(data: dict[str, Any]) -> str:
     return "no tool.name 'kcheck'"
 
 
-def _report_row(report: dict[str, Any], name: str, source: str, where: str) -> HostRow:
+def _report_row(report: dict[str, Any], name: str, source: str, where: str, with_areas: bool) -> HostRow:
     prefix = f"{where}." if where else ""
     inputs = _get(report, "inputs", dict, where)
     findings = _get(report, "findings", list, where)
@@ -162,7 +167,7 @@ def _report_row(report: dict[str, Any], name: str, source: str, where: str) -> H
     region_start, region_size = _region(host, report, prefix)
     memory_map = report.get("memory_map")
     areas, needed, conflicts = _map(_obj(memory_map, f"{prefix}memory_map")
-                                    if memory_map is not None else None, prefix)
+                                    if memory_map is not None else None, prefix, with_areas)
     cmdline = _opt(inputs, "cmdline", str, f"{prefix}inputs")
     return HostRow(
         host=name, source=source, kind="preflight" if host is not None else "check",
@@ -234,13 +239,16 @@ def _region(host: dict[str, Any] | None, report: dict[str, Any], prefix: str
     return None, None
 
 
-def _map(memory_map: dict[str, Any] | None, prefix: str
+def _map(memory_map: dict[str, Any] | None, prefix: str, with_areas: bool
          ) -> tuple[tuple[Area, ...], int | None, tuple[str, ...]]:
     if memory_map is None:
         return (), None, ()
     where = f"{prefix}memory_map"
     areas = []
-    for index, area in enumerate(_get(memory_map, "areas", list, where)):
+    listed = _get(memory_map, "areas", list, where)
+    if len(listed) > MAX_AREAS:
+        raise Malformed(f"{where}.areas: {len(listed)} areas; a memory map has at most {MAX_AREAS}")
+    for index, area in enumerate(listed if with_areas else ()):
         at = f"{where}.areas[{index}]"
         area = _obj(area, at)
         areas.append(Area(_get(area, "name", str, at), _opt(area, "start", int, at),

@@ -18,8 +18,8 @@ from html import escape
 
 from kcheck import __version__
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
+from kcheck.domain.units import human_size
 from kcheck.reporters.fleet_svg import html_text, memory_svg
-from kcheck.units import human_size
 
 _SCRIPT = """
 (function () {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from kcheck.domain.fleet import Area, HostRow
-from kcheck.units import human_size
+from kcheck.domain.units import human_size
 
 WIDTH, HEIGHT = 420, 74
 LEFT, RIGHT = 4, 416

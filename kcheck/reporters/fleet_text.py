@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
-from kcheck.units import human_size
+from kcheck.domain.units import human_size
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _COLOURS = {"will-not-capture": "31", "incomplete": "33", "unchecked": "35", "captures": "32"}
 COLUMNS = ("HOST", "RELEASE", "SERVICE", "REGION", "VERDICT", "RULE", "REASON")
 

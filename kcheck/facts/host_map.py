@@ -1,6 +1,6 @@
 """The physical memory map of a live host, as ``kcheck preflight`` reads it.
 
-``kcheck check`` places regions from the command line (:mod:`kcheck.memory_map`);
+``kcheck check`` places regions from the command line (:mod:`kcheck.facts.memory_map`);
 a running host says where they are: ``/proc/iomem`` lists its System RAM, the
 kernel's own code and data, and each "Crash kernel" region the kernel
 reserved.  Inside the region kexec loads into (the last one), the capture
@@ -11,9 +11,9 @@ beside them, as kexec-tools lays them out on x86.
 
 from __future__ import annotations
 
+from kcheck.domain.units import human_size
+from kcheck.facts.memory_map import Area, MemoryMap
 from kcheck.inputs.host import LOAD_OVERHEAD, HostFacts
-from kcheck.memory_map import Area, MemoryMap
-from kcheck.units import human_size
 
 PAGE = 4096
 _KERNEL_PARTS = ("Kernel code", "Kernel rodata", "Kernel data", "Kernel bss")

@@ -144,3 +144,19 @@ def test_module_results_in_check_mode(world):
     assert results["fed-bad"]["msg"].startswith("This host will NOT capture a crash dump: the crash region is 64M")
     region = next(a for a in results["fed-ok"]["memory_map"]["areas"] if a["name"] == "crashkernel region")
     assert region["size"] == 256 << 20
+
+
+def test_ansible_test_sanity_passes_on_the_collection(world):
+    """ansible-test sanity (validate-modules, pylint, pep8, yamllint, compile, import, ...) on the installed copy."""
+    collection = world["base"] / "collections" / "ansible_collections" / "kcheck" / "kdump"
+    env = dict(world["env"], PATH=f"{BIN}{os.pathsep}{world['env']['PATH']}")
+    done = subprocess.run([str(BIN / "ansible-test"), "sanity", "--python",
+                           f"{sys.version_info.major}.{sys.version_info.minor}", "--color", "no"],
+                          capture_output=True, text=True, env=env, cwd=collection, timeout=900)
+    output = done.stdout + done.stderr
+    if "Download failed" in output or "does not have pip available" in output:
+        pytest.skip("ansible-test sanity bootstraps pip in its virtualenvs from ci-files.testing.ansible.com, "
+                    "which is unreachable here: " + output.strip().splitlines()[-1])
+    assert done.returncode == 0, output[-4000:]
+    assert output.count('Running sanity test "') >= 20
+    assert 'Running sanity test "validate-modules"' in output and 'Running sanity test "pylint"' in output
