@@ -186,33 +186,45 @@ def _report_row(report: dict[str, Any], name: str, source: str, where: str, with
 
 def _verdict(report: dict[str, Any], deciding: list[Any], prefix: str
              ) -> tuple[str, str | None, str | None, str | None]:
-    """The report's own verdict (pre-flight), else the one its errors imply (check)."""
+    """The report's own verdict (pre-flight), else the one its errors imply (check).
+
+    An error decides: the host will not capture.  Without one, a report that
+    says some rule could not be judged (``captures: null``, ``complete:
+    false``) is incomplete, never "will capture".
+    """
     def title_of(rule: str | None) -> str | None:
         return next((f.get("title") for _, f in deciding if f.get("rule") == rule
                      and isinstance(f.get("title"), str)), None)
 
     verdict = report.get("verdict")
     if verdict is not None:
-        verdict = _obj(verdict, f"{prefix}verdict")
-        captures = _get(verdict, "captures", bool, f"{prefix}verdict")
-        reason = _opt(verdict, "reason", str, f"{prefix}verdict")
-        rule = _opt(verdict, "rule", str, f"{prefix}verdict")
-        if _incomplete(verdict):
-            return "incomplete", reason or "the verdict could not be fully judged", rule, title_of(rule)
-        if captures:
-            return "captures", None, None, None
-        return "will-not-capture", reason, rule, title_of(rule)
-    if not deciding:
+        where = f"{prefix}verdict"
+        verdict = _obj(verdict, where)
+        captures = _get(verdict, "captures", (bool, type(None)), where)
+        reason = _opt(verdict, "reason", str, where)
+        rule = _opt(verdict, "rule", str, where)
+        if captures is False:
+            return "will-not-capture", reason, rule, title_of(rule)
+        if captures is None or verdict.get("complete") is False:
+            return "incomplete", reason or _undecided(verdict, where), rule, title_of(rule)
         return "captures", None, None, None
-    finding = min(deciding, key=lambda pair: pair[0])[1]
-    message = finding.get("message")
-    return ("will-not-capture", message if isinstance(message, str) else None,
-            finding["rule"], title_of(finding["rule"]))
+    if deciding:
+        finding = min(deciding, key=lambda pair: pair[0])[1]
+        message = finding.get("message")
+        return ("will-not-capture", message if isinstance(message, str) else None,
+                finding["rule"], title_of(finding["rule"]))
+    summary = report.get("summary")
+    if isinstance(summary, dict) and summary.get("complete") is False:
+        return "incomplete", _undecided(summary, f"{prefix}summary"), None, None
+    return "captures", None, None, None
 
 
-def _incomplete(verdict: dict[str, Any]) -> bool:
-    """A verdict that says it could not be fully judged (``complete: false`` or ``state``)."""
-    return verdict.get("complete") is False or verdict.get("state") == "incomplete"
+def _undecided(data: dict[str, Any], where: str) -> str:
+    """Why rules could not be judged, from ``undecided_causes``."""
+    causes = _opt(data, "undecided_causes", list, where) or []
+    causes = [c for c in causes if isinstance(c, str)]
+    return ("some rules could not be judged: " + "; ".join(causes[:8])) if causes else \
+        "some rules could not be judged"
 
 
 def _region(host: dict[str, Any] | None, report: dict[str, Any], prefix: str

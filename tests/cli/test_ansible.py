@@ -41,11 +41,16 @@ def world(tmp_path_factory) -> dict:
     (venv / "bin").mkdir(parents=True)
     shutil.copy(shim, venv / "bin" / "kcheck")
     env["PATH"] = f"{shim.parent}{os.pathsep}{env['PATH']}"
+    # A host read without root: /proc/iomem shows only zeros, so kcheck cannot tell.
+    noroot = shutil.copytree(HOSTS / "debian-healthy", base / "noroot", symlinks=True)
+    iomem = noroot / "proc" / "iomem"
+    iomem.write_text(re.sub(r"^( *)[0-9a-f]+-[0-9a-f]+ :", r"\g<1>00000000-00000000 :", iomem.read_text(), flags=re.M))
     inventory = base / "inventory.ini"
     inventory.write_text(f"""\
 [debian]
 deb-ok   kcheck_root={HOSTS / 'debian-healthy'} kcheck_executable={shim}
 deb-bad  kcheck_root={HOSTS / 'debian-broken'} kcheck_virtualenv={venv}
+deb-noroot  kcheck_root={noroot}
 
 [fedora]
 fed-ok   kcheck_root={HOSTS / 'fedora-healthy'}
@@ -80,7 +85,8 @@ def test_module_docs_render_with_ansible_doc(world):
 
 
 def test_playbook_on_a_local_inventory(world):
-    """Six hosts: two healthy, two broken (one failed by fail_on), two where kcheck cannot run."""
+    """Seven hosts: two healthy, two broken (one failed by fail_on), one read without root, two where
+    kcheck cannot run."""
     reports = world["base"] / "run" / "kcheck-reports"
     reports.parent.mkdir()
     extra = {"kcheck_report_dir": str(reports),
@@ -92,13 +98,13 @@ def test_playbook_on_a_local_inventory(world):
     out = done.stdout
     assert done.returncode == 2, out + done.stderr       # failed hosts: ansible-playbook's status 2
     recap = dict(re.findall(r"^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=(\d)", out, re.M))
-    assert recap == {"deb-ok": "0", "deb-bad": "0", "fed-ok": "0", "fed-bad": "1", "no-kcheck": "1",
-                     "no-tree": "1", "localhost": "0"}, out
+    assert recap == {"deb-ok": "0", "deb-bad": "0", "deb-noroot": "0", "fed-ok": "0", "fed-bad": "1",
+                     "no-kcheck": "1", "no-tree": "1", "localhost": "0"}, out
     # Each host left its entry, the failed ones too.
     entries = {p.stem: json.loads(p.read_text()) for p in reports.glob("*.json")}
-    assert set(entries) == {"deb-ok", "deb-bad", "fed-ok", "fed-bad", "no-kcheck", "no-tree"}
+    assert set(entries) == {"deb-ok", "deb-bad", "deb-noroot", "fed-ok", "fed-bad", "no-kcheck", "no-tree"}
     validator = schema_validator("report.schema.json")
-    for name in ("deb-ok", "deb-bad", "fed-ok", "fed-bad"):
+    for name in ("deb-ok", "deb-bad", "deb-noroot", "fed-ok", "fed-bad"):
         assert entries[name]["host"] == name and entries[name]["error"] is None
         validator.validate(entries[name]["report"])
     assert entries["fed-bad"]["report"]["verdict"]["rule"] == "KH007"   # failed by fail_on, report kept
@@ -110,12 +116,14 @@ def test_playbook_on_a_local_inventory(world):
     fleet = json.loads((reports.parent / "fleet.json").read_text())
     schema_validator("fleet-report.schema.json").validate(fleet)
     summary = fleet["summary"]
-    assert (summary["hosts"], summary["captures"], summary["will_not_capture"], summary["unchecked"]) == (6, 2, 2, 2)
+    assert (summary["hosts"], summary["captures"], summary["will_not_capture"], summary["incomplete"],
+            summary["unchecked"]) == (7, 2, 2, 1, 2)
     assert {h["host"]: h["verdict"] for h in fleet["hosts"]} == {
         "deb-ok": "captures", "fed-ok": "captures", "deb-bad": "will-not-capture",
-        "fed-bad": "will-not-capture", "no-kcheck": "unchecked", "no-tree": "unchecked"}
-    assert (reports.parent / "fleet-junit.xml").read_text().count("<testcase ") == 6
-    assert (reports.parent / "fleet.html").read_text().count('<tr class="v-') == 6
+        "fed-bad": "will-not-capture", "deb-noroot": "incomplete", "no-kcheck": "unchecked",
+        "no-tree": "unchecked"}
+    assert (reports.parent / "fleet-junit.xml").read_text().count("<testcase ") == 7
+    assert (reports.parent / "fleet.html").read_text().count('<tr class="v-') == 7
     assert "2 hosts will NOT capture: 1 " in out      # the text roll-up on the console
 
 
@@ -128,18 +136,21 @@ def test_module_results_in_check_mode(world):
                           capture_output=True, text=True, env=world["env"], cwd=world["base"], timeout=300)
     assert done.returncode == 2, done.stdout + done.stderr     # fed-bad fails (fail_on=error)
     results = {p.name: json.loads(p.read_text()) for p in tree.iterdir()}
-    assert set(results) == {"deb-ok", "deb-bad", "fed-ok", "fed-bad"}
+    assert set(results) == {"deb-ok", "deb-bad", "deb-noroot", "fed-ok", "fed-bad"}
     for name, result in results.items():
         assert result["changed"] is False
         assert result["report"]["tool"]["name"] == "kcheck"
         assert result["summary"] == result["report"]["summary"]
-        assert result["command"][1:5] == ["preflight", "--root", str(HOSTS / {
-            "deb-ok": "debian-healthy", "deb-bad": "debian-broken", "fed-ok": "fedora-healthy",
-            "fed-bad": "fedora-broken"}[name]), "--format"]
-    assert [results[n]["captures"] for n in ("deb-ok", "fed-ok", "deb-bad", "fed-bad")] == [True, True, False, False]
+        root = {"deb-ok": HOSTS / "debian-healthy", "deb-bad": HOSTS / "debian-broken",
+                "fed-ok": HOSTS / "fedora-healthy", "fed-bad": HOSTS / "fedora-broken",
+                "deb-noroot": world["base"] / "noroot"}[name]
+        assert result["command"][1:5] == ["preflight", "--root", str(root), "--format"]
+    assert [results[n]["captures"] for n in ("deb-ok", "fed-ok", "deb-bad", "fed-bad", "deb-noroot")] == [
+        True, True, False, False, False]
+    assert results["deb-noroot"]["verdict"]["captures"] is None                # kcheck cannot tell
     states = dict(re.findall(r"^(\S+) \| (SUCCESS|FAILED!) =>", done.stdout, re.M))
     assert states == {"deb-ok": "SUCCESS", "fed-ok": "SUCCESS", "deb-bad": "SUCCESS",   # not asked to fail
-                      "fed-bad": "FAILED!"}, done.stdout
+                      "deb-noroot": "SUCCESS", "fed-bad": "FAILED!"}, done.stdout
     assert results["fed-bad"]["verdict"]["rule"] == "KH007"
     assert results["fed-bad"]["msg"].startswith("This host will NOT capture a crash dump: the crash region is 64M")
     region = next(a for a in results["fed-ok"]["memory_map"]["areas"] if a["name"] == "crashkernel region")

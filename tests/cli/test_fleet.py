@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from fleet_helpers import ROOT, TREES, preflight_report, schema_validator, write_reports
+from fleet_helpers import HOSTS, ROOT, TREES, preflight_report, schema_validator, write_reports
 
 
 @pytest.fixture(scope="module")
@@ -175,12 +175,25 @@ def test_host_entries_of_the_playbook(kcheck, tmp_path, reports):
 
 
 def test_incomplete_verdict_never_reads_as_capturing(kcheck, tmp_path, reports):
-    report = copy.deepcopy(reports["debian-healthy"])
-    report["verdict"].update(complete=False, reason="/proc/iomem was read without root")
-    done = kcheck("fleet", str(write_reports(tmp_path / "r", {"h": report})), "--format", "json")
+    """/proc/iomem read without root: kcheck cannot tell, and the roll-up says so."""
+    from preflight_helpers import copy_tree
+
+    tree = copy_tree(HOSTS / "debian-healthy", tmp_path / "noroot")
+    iomem = tree / "proc" / "iomem"
+    iomem.write_text(re.sub(r"^( *)[0-9a-f]+-[0-9a-f]+ :", r"\g<1>00000000-00000000 :",
+                            iomem.read_text(), flags=re.M))
+    directory = tmp_path / "r"
+    directory.mkdir()
+    done = kcheck("preflight", "--root", str(tree), "--format", "json", "--output", str(directory / "noroot.json"))
+    assert json.loads((directory / "noroot.json").read_text())["verdict"]["captures"] is None, done.stderr
+    (directory / "ok.json").write_text(json.dumps(reports["debian-healthy"]))
+    done = kcheck("fleet", str(directory), "--format", "json")
     assert done.returncode == 1
-    host = json.loads(done.stdout)["hosts"][0]
-    assert host["verdict"] == "incomplete" and host["reason"] == "/proc/iomem was read without root"
+    hosts = {h["host"]: h for h in json.loads(done.stdout)["hosts"]}
+    assert hosts["noroot"]["verdict"] == "incomplete" and hosts["ok"]["verdict"] == "captures"
+    assert hosts["noroot"]["reason"].startswith("some rules could not be judged: RAM size unknown")
+    text = kcheck("fleet", str(directory)).stdout
+    assert "1 host could not be fully judged: 1 some rules could not be judged: RAM size unknown" in text
 
 
 def test_output_never_replaces_a_report(kcheck, fleet_dir):

@@ -104,7 +104,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 captures:
-  description: Whether the host will capture a crash dump (false also when the verdict is not complete).
+  description:
+    - Whether the host will capture a crash dump.
+    - False also when kcheck cannot tell (C(verdict.captures) is null, C(verdict.complete) is false).
   returned: success
   type: bool
   sample: false
@@ -114,8 +116,15 @@ verdict:
   type: dict
   contains:
     captures:
-      description: Whether the host will capture a crash dump.
+      description: Whether the host will capture a crash dump; null when kcheck cannot tell.
       type: bool
+    complete:
+      description: False when some rule could not be judged (then the verdict never reads as capturing).
+      type: bool
+    undecided_causes:
+      description: Why rules could not be judged, such as C(RAM size unknown).
+      type: list
+      elements: str
     reason:
       description: The deciding reason when it will not, else null.
       type: str
@@ -193,8 +202,8 @@ def failing(report, fail_on):
         return False
     verdict = report.get("verdict") or {}
     summary = report.get("summary") or {}
-    incomplete = verdict.get("complete") is False or verdict.get("state") == "incomplete"
-    if not verdict.get("captures", False) or incomplete or summary.get("error", 0):
+    # captures is null when kcheck cannot tell (some rule could not be judged): never read as OK.
+    if verdict.get("captures") is not True or verdict.get("complete") is False or summary.get("error", 0):
         return True
     return fail_on == "warning" and summary.get("warning", 0) > 0
 
@@ -228,10 +237,9 @@ def main():
         module.fail_json(msg="kcheck printed JSON that is not a pre-flight report", rc=rc,
                          command=command, changed=False)
     verdict = report["verdict"]
-    incomplete = verdict.get("complete") is False or verdict.get("state") == "incomplete"
     result = dict(
         changed=False,
-        captures=bool(verdict.get("captures")) and not incomplete,
+        captures=verdict.get("captures") is True and verdict.get("complete") is not False,
         verdict=verdict,
         findings=report.get("findings", []),
         memory_map=report.get("memory_map"),
