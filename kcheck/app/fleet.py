@@ -46,21 +46,11 @@ def stderr_progress(line: str) -> None:
     sys.stderr.flush()
 
 
-#: ``--format`` names of the roll-up reporters (imported only when chosen).
-FORMATS = {
-    "text": "kcheck.reporters.fleet_text",
-    "json": "kcheck.reporters.fleet_json",
-    "junit": "kcheck.reporters.fleet_junit",
-    "html": "kcheck.reporters.fleet_html",
-}
-
-
 def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
               *, color: bool = False) -> int:
     """Roll ``paths`` up into one report in ``fmt``; return the exit status."""
-    import importlib
-
     from kcheck.app.output import refuse_inputs, write_atomic
+    from kcheck.reporters import rollup_renderer
 
     files = list_report_files(paths)
     if output:
@@ -72,7 +62,7 @@ def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str
             where = paths[0] if len(paths) == 1 else " ".join(paths)
             raise InputError(where, "no kcheck JSON reports (*.json) to roll up")
         return 2  # each file's error line is already on stderr
-    text = importlib.import_module(FORMATS[fmt]).render_rollup(rollup, color=color, fail_on=fail_on)
+    text = rollup_renderer(fmt)(rollup, color=color, fail_on=fail_on)
     if output:
         write_atomic(output, text, inputs=paths)
     else:
