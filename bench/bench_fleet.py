@@ -64,13 +64,22 @@ def write_fleet(directory: Path, hosts: int, env: dict[str, str]) -> None:
         (directory / f"host{number:05}.json").write_text(json.dumps(entry, indent=2) + "\n")
 
 
+#: Runs ARGV from a small process and prints its peak resident set: a child of a
+#: larger process would report that parent's high-water mark (Linux keeps it
+#: across exec).
+_PEAK = ("import os, subprocess, sys\n"
+         "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+         "_, status, usage = os.wait4(proc.pid, 0)\n"
+         "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024)\n")
+
+
 def peak_rss(argv: tuple[str, ...], env: dict[str, str]) -> int:
-    proc = subprocess.Popen(list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise BenchError(f"{' '.join(argv)}: exit status {proc.returncode}")
-    return usage.ru_maxrss * 1024
+    done = subprocess.run([sys.executable, "-c", _PEAK, *argv], env=env, capture_output=True, text=True,
+                          check=False)
+    status, peak = (int(word) for word in done.stdout.split())
+    if status not in (0, 1):
+        raise BenchError(f"{' '.join(argv)}: exit status {status}")
+    return peak
 
 
 def main() -> None:

@@ -49,18 +49,25 @@ def schema_validator(name: str):
     return jsonschema.Draft202012Validator(schema, registry=Registry().with_resources(resources))
 
 
+#: Runs ARGV and writes its peak resident set (bytes) to the file PEAK.  A child
+#: started straight from pytest would inherit pytest's own high-water mark:
+#: Linux keeps the larger of the forked copy's and the new program's maxrss
+#: across exec.  Started from this small process, it cannot.
+_PEAK = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(*args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run ``python -m kcheck ARGS``; also return the child's peak resident memory in bytes."""
+    """Run ``python -m kcheck ARGS``; also return its peak resident memory in bytes."""
     import tempfile
 
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "kcheck", *args], stdout=out, stderr=err,
-                                env=kcheck_env(), cwd=ROOT, text=True)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            proc.returncode = proc.returncode if proc.returncode is not None else 0
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(proc.args, os.waitstatus_to_exitcode(status), out.read(), err.read())
-    return done, usage.ru_maxrss * 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = Path(tmp) / "peak"
+        done = subprocess.run([sys.executable, "-c", _PEAK, str(peak), sys.executable, "-m", "kcheck", *args],
+                              capture_output=True, text=True, env=kcheck_env(), cwd=ROOT, timeout=timeout)
+        return done, int(peak.read_text())
