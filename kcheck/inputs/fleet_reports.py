@@ -157,7 +157,7 @@ def _report_row(report: dict[str, Any], name: str, source: str, where: str, with
         elif severity == "error":
             errors += 1
             rule = _get(finding, "rule", str, at)
-            kernel = finding.get("kernel")
+            kernel = finding.get("concerns", finding.get("kernel"))   # "kernel": the old name
             order = _KERNEL_ORDER.index(kernel) if kernel in _KERNEL_ORDER else 99
             deciding.append(((rule in _SYMPTOMS, order, rule), finding))
     host = inputs.get("host")
