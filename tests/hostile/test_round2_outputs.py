@@ -168,7 +168,7 @@ def test_version(flag: str) -> None:
     assert result.returncode == 0 and result.stdout == f"kcheck {__version__}\n", result
 
 
-@pytest.mark.parametrize("command", ["", "check", "lint-configs", "preflight", "fix", "rules", "explain"])
+@pytest.mark.parametrize("command", ["", "check", "lint-configs", "preflight", "fleet", "fix", "rules", "explain"])
 def test_dash_h_is_help(command: str) -> None:
     words = [command] if command else []
     short, long = run_kcheck(*words, "-h"), run_kcheck(*words, "--help")
