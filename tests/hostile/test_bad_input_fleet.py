@@ -43,7 +43,7 @@ def one_error(done, path: Path, what: str) -> None:
     ('{"tool": {"name": "kcheck", "version": "0.1.0", "schema_version": 1}}',
      "malformed kcheck report: inputs: missing"),
     ("[" * 100000, "not a kcheck report (JSON nested too deeply)"),
-    ("\x00\x01binary", "contains NUL bytes; binary data, not a kcheck JSON report"),
+    ("\x00\x01binary", "NUL byte at offset 0 (line 1); binary data, not a kcheck JSON report"),
 ])
 def test_one_bad_file_is_one_line(kcheck, tmp_path, content, what):
     path = tmp_path / "bad.json"
