@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kcheck import __version__
-from kcheck.model import BatchReport, Finding, Report, Severity
+from kcheck.model import BatchReport, Finding, Report, Severity, TargetReport
 from kcheck.records import asdict
 from kcheck.reporters import summary
 
@@ -34,7 +34,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     return {
-        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "tool": tool_dict(),
         "inputs": report.inputs,
         "findings": [finding_dict(f) for f in report.findings],
         "results": [{"rule": r.rule, "kernel": r.kernel, "status": r.status.value,
@@ -54,12 +54,25 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return json.dumps(report_dict(report), indent=2) + "\n"
 
 
+def tool_dict() -> dict[str, Any]:
+    return {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION}
+
+
+def target_dict(target: TargetReport) -> dict[str, Any]:
+    """One entry of the batch report's ``targets``."""
+    return {"name": target.name, "report": report_dict(target.report) if target.report else None,
+            "error": target.error, "exit_status": target.exit_status}
+
+
 def batch_dict(batch: BatchReport) -> dict[str, Any]:
-    """``schemas/batch-report.schema.json``: each target's single report, then a summary."""
-    targets = [{"name": t.name, "report": report_dict(t.report) if t.report else None,
-                "error": t.error, "exit_status": t.exit_status} for t in batch.targets]
+    """``schemas/batch-report.schema.json``: each target's single report, then a summary.
+
+    The CLI streams this document (:mod:`kcheck.reporters.stream`); this whole
+    form is what the streamed one must equal.
+    """
+    targets = [target_dict(t) for t in batch.targets]
     return {
-        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "tool": tool_dict(),
         "manifest": batch.source,
         "targets": targets,
         "waivers": [asdict(w) for w in batch.waivers],
@@ -72,4 +85,6 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR) -> str:
-    return json.dumps(batch_dict(batch), indent=2) + "\n"
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("json", batch, color=color, verbose=verbose, fail_on=fail_on)

@@ -41,7 +41,9 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR) -> str:
-    return _dump(sarif_log(batch.targets, batch.rules, batch.waivers))
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("sarif", batch, color=color, verbose=verbose, fail_on=fail_on)
 
 
 def _dump(log: dict[str, Any]) -> str:
@@ -52,27 +54,42 @@ def _dump(log: dict[str, Any]) -> str:
 
 def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
               waivers: Sequence[WaiverStatus]) -> dict[str, Any]:
-    """One run holding every target's results; targets are told apart by message and properties."""
+    """One run holding every target's results; targets are told apart by message and properties.
+
+    A batch streams the same run (:mod:`kcheck.reporters.stream`) from the parts below.
+    """
     index = {rule.id: position for position, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
     execution: list[dict[str, Any]] = []
     for target in targets:
-        prefix = f"[{target.name}] " if target.name else ""
-        if target.report is None:
-            execution.append(_notification("error", f"{prefix}{target.error}"))
-            continue
-        results.extend(_result(finding, target.name, index) for finding in target.report.findings)
-        execution.extend(_notification("note", f"{prefix}{note}") for note in target.report.notes)
+        found, notes = target_results(target, index)
+        results.extend(found)
+        execution.extend(notes)
     invocation: dict[str, Any] = {
         "executionSuccessful": all(t.report is not None for t in targets),
         "toolExecutionNotifications": execution,
-        "toolConfigurationNotifications": [
-            _notification("warning", w.describe()) for w in waivers if w.state != "applied"],
+        "toolConfigurationNotifications": configuration_notifications(waivers),
     }
-    driver = {"name": "kcheck", "version": __version__, "semanticVersion": __version__,
-              "rules": [_descriptor(rule) for rule in rules]}
     return {"$schema": SCHEMA_URI, "version": "2.1.0",
-            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
+            "runs": [{"tool": {"driver": driver(rules)}, "invocations": [invocation], "results": results}]}
+
+
+def target_results(target: TargetReport, index: dict[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One target's results and its execution notifications (its notes, or the error that stopped it)."""
+    prefix = f"[{target.name}] " if target.name else ""
+    if target.report is None:
+        return [], [_notification("error", f"{prefix}{target.error}")]
+    return ([_result(finding, target.name, index) for finding in target.report.findings],
+            [_notification("note", f"{prefix}{note}") for note in target.report.notes])
+
+
+def configuration_notifications(waivers: Sequence[WaiverStatus]) -> list[dict[str, Any]]:
+    return [_notification("warning", w.describe()) for w in waivers if w.state != "applied"]
+
+
+def driver(rules: Sequence[RuleInfo]) -> dict[str, Any]:
+    return {"name": "kcheck", "version": __version__, "semanticVersion": __version__,
+            "rules": [_descriptor(rule) for rule in rules]}
 
 
 def _descriptor(rule: RuleInfo) -> dict[str, Any]:
