@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from kcheck.errors import KcheckError
+from kcheck.domain.errors import KcheckError
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +80,9 @@ OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
 FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
+REQUIRE_COMPLETE_OPTION = typer.Option(
+    False, "--require-complete",
+    help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
 PROGRESS_OPTION = typer.Option(
     None, "--progress/--no-progress",
@@ -120,11 +123,12 @@ def check(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
-    from kcheck.pipeline import CheckRequest, run_check
+    from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                      system_image, capture_image, memory, kernel_version, arch)
@@ -132,7 +136,7 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
 
         targets: list[Any] = []
 
@@ -145,7 +149,8 @@ def check(
             return (manifest, waivers, *paths, *(rules or ()))
 
         raise typer.Exit(report_batch(
-            read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest),
+            read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest,
+                                        require_complete),
             output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress))
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
@@ -157,13 +162,13 @@ def check(
         arch=arch, rule_files=tuple(rules or ()))
     report = run_check(request)
     if waiver_list:
-        from kcheck.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
           inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
-                  waivers, *(rules or ())))
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+                  waivers, *(rules or ())), require_complete=require_complete)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command("lint-configs")
@@ -177,15 +182,17 @@ def lint_configs(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.batch import BatchOptions, config_targets, report_batch
+    from kcheck.app.batch import BatchOptions, config_targets, report_batch
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     raise typer.Exit(report_batch(
-        targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on)),
+        targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on),
+                              require_complete=require_complete),
         output_format.value, output, (*files, waivers, *(rules or ())), verbose=verbose, jobs=jobs,
         progress=progress))
 
@@ -193,26 +200,27 @@ def lint_configs(
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
     if path is None:
         return ()
-    from kcheck.waivers import load_waivers
+    from kcheck.app.waivers import load_waivers
 
     return load_waivers(path)
 
 
 def _threshold(fail_on: FailOn) -> Any:
-    from kcheck.model import Severity
+    from kcheck.domain.findings import Severity
 
     return None if fail_on is FailOn.never else Severity.parse(fail_on.value)
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
-          inputs: tuple[str | None, ...]) -> None:
-    from kcheck.output import refuse_inputs, write_atomic
+          inputs: tuple[str | None, ...], require_complete: bool = False) -> None:
+    from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
-    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on))  # type: ignore[arg-type]
+    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on),  # type: ignore[arg-type]
+                  require_complete=require_complete)
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
@@ -226,20 +234,22 @@ def preflight(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     waivers: str | None = WAIVERS_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
-    from kcheck.preflight import run_preflight
+    from kcheck.app.preflight import run_preflight
 
     report = run_preflight(root, tuple(rules or ()))
     waiver_list = _load_waivers(waivers)
     if waiver_list:
-        from kcheck.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
-    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources))
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
+          require_complete=require_complete)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command()
@@ -260,8 +270,8 @@ def fix(
     output_format: ListFormat = SUMMARY_FORMAT_OPTION,
 ) -> None:
     """Write config fragments, a corrected boot command line and kexec command."""
-    from kcheck.fixers.write import make_fixes, render_json, write_outputs
-    from kcheck.pipeline import CheckRequest, read_setup, run_check_on
+    from kcheck.app.fix import make_fixes, render_json, write_outputs
+    from kcheck.app.pipeline import CheckRequest, read_setup, run_check_on
 
     if verify_with_kbuild and kernel_src is None:
         raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
@@ -287,7 +297,7 @@ def list_rules(
     output_format: ListFormat = LIST_FORMAT_OPTION,
 ) -> None:
     """List the rules: id, severity, where they apply, title."""
-    from kcheck.docs import rule_list
+    from kcheck.engine.docs import rule_list
 
     sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
 
@@ -298,7 +308,7 @@ def explain(
     rules: list[str] | None = RULES_OPTION,
 ) -> None:
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
-    from kcheck.docs import rule_page
+    from kcheck.engine.docs import rule_page
 
     sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
 

@@ -21,10 +21,10 @@ import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.files import MiB, read_bounded
 from kcheck.inputs.kconfig import CONFIG_LIMIT, KernelConfig, config_from_bytes
-from kcheck.records import replace
+from kcheck.domain.records import replace
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
@@ -36,7 +36,7 @@ ENTRIES = 4096
 
 
 class CachedReader:
-    """The batch's reader: the same answers as :class:`kcheck.pipeline.Reader`, each file read once.
+    """The batch's reader: the same answers as :class:`kcheck.app.pipeline.Reader`, each file read once.
 
     ``stats`` counts what was done (``reads``: files opened and read;
     ``parses``: configs parsed; ``hits``: inputs answered from memory) for

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kcheck.model import (
+from kcheck.domain.findings import (
     BatchReport,
     Finding,
     Report,
@@ -25,15 +25,16 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
-    return annotations([single_target(report)], report.waivers)
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return annotations([single_target(report)], report.waivers, require_complete)
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     from kcheck.reporters.stream import render_whole
 
-    return render_whole("github", batch, color=color, verbose=verbose, fail_on=fail_on)
+    return render_whole("github", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
 def escape_data(text: str) -> str:
@@ -51,11 +52,12 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus]) -> str:
+def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus],
+                require_complete: bool = False) -> str:
     lines: list[str] = []
     totals: dict[str, int] = {}
     for target in targets:
-        lines.extend(target_lines(target))
+        lines.extend(target_lines(target, require_complete))
         if target.report is not None:
             for key, value in summary(target.report).items():
                 totals[key] = totals.get(key, 0) + value
@@ -63,20 +65,27 @@ def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus]
     return "\n".join(lines) + "\n"
 
 
-def target_lines(target: TargetReport) -> list[str]:
-    """A target's annotations and notes (a batch streams them)."""
+def target_lines(target: TargetReport, require_complete: bool = False) -> list[str]:
+    """A target's annotations, notes and completeness (a batch streams them)."""
     prefix = f"[{target.name}] " if target.name else ""
     if target.report is None:
         return [command("error", f"{prefix}{target.error}", title="kcheck: cannot check")]
-    return ([_finding(finding, prefix) for finding in target.report.findings]
-            + [f"kcheck: {prefix}note: {note}" for note in target.report.notes])
+    lines = [_finding(finding, prefix) for finding in target.report.findings]
+    lines.extend(f"kcheck: {prefix}note: {note}" for note in target.report.notes)
+    completeness = target.report.completeness
+    if not completeness.complete:
+        lines.append(command("error" if require_complete else "warning", f"{prefix}{completeness.line}",
+                             title=f"{prefix}kcheck: incomplete check"))
+    return lines
 
 
 def closing_lines(waivers: Sequence[WaiverStatus], totals: dict[str, int]) -> list[str]:
     """Warnings for waivers that did not apply, then the totals line (``totals``: summed summaries)."""
     lines = [command("warning", w.describe(), title="kcheck waiver") for w in waivers if w.state != "applied"]
+    undecided = totals.get("undecided", 0)
+    judged = f"; INCOMPLETE: {undecided} rules could not be judged" if undecided else ""
     lines.append(f"kcheck: {totals.get('error', 0)} errors, {totals.get('warning', 0)} warnings, "
-                 f"{totals.get('info', 0)} info, {totals.get('waived', 0)} waived")
+                 f"{totals.get('info', 0)} info, {totals.get('waived', 0)} waived{judged}")
     return lines
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.model import BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import BatchReport, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
 
 if TYPE_CHECKING:
@@ -23,23 +23,24 @@ KERNELS = (("system", "system kernel"), ("capture", "capture kernel"), ("boot", 
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
-    return junit_xml([single_target(report)], fail_on)
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return junit_xml([single_target(report)], fail_on, require_complete)
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     from kcheck.reporters.stream import render_whole
 
-    return render_whole("junit", batch, color=color, verbose=verbose, fail_on=fail_on)
+    return render_whole("junit", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
-def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
+def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require_complete: bool = False) -> str:
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name="kcheck")
     for target in targets:
-        _target_suites(root, target, fail_on)
+        _target_suites(root, target, fail_on, require_complete)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", "0")
@@ -47,13 +48,14 @@ def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def target_suites_xml(target: TargetReport, fail_on: Severity | None) -> tuple[str, dict[str, int]]:
+def target_suites_xml(target: TargetReport, fail_on: Severity | None,
+                      require_complete: bool = False) -> tuple[str, dict[str, int]]:
     """One target's suites as they appear indented inside ``<testsuites>``, and their counts
     (a batch streams them and writes the totals, which head the document, at the end)."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites")
-    _target_suites(root, target, fail_on)
+    _target_suites(root, target, fail_on, require_complete)
     parts: list[str] = []
     counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     for suite in root:
@@ -64,7 +66,7 @@ def target_suites_xml(target: TargetReport, fail_on: Severity | None) -> tuple[s
     return "".join(parts), counts
 
 
-def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None) -> None:
+def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None, require_complete: bool) -> None:
     """A ``<testsuite>`` per kernel or input of ``target`` (one with an ``<error>`` if it was unreadable)."""
     import xml.etree.ElementTree as ET
 
@@ -83,6 +85,7 @@ def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None
         for result in results:
             _case(suite, result, classname, target.report, fail_on)
         _count(suite)
+    _completeness(root, target, require_complete)
 
 
 def _suite(root: Element, name: str) -> Element:
@@ -100,7 +103,8 @@ def _case(suite: Element, result: RuleResult, classname: str, report: Report,
                          classname=classname, time="0")
     finding = result.finding
     if result.status is Status.SKIP:
-        ET.SubElement(case, "skipped", message=f"not applicable: {result.reason}")
+        judged = "not judged" if result.undecided else "not applicable"
+        ET.SubElement(case, "skipped", message=f"{judged}: {result.reason}")
         return
     if finding is None:
         return
@@ -123,6 +127,30 @@ def _case(suite: Element, result: RuleResult, classname: str, report: Report,
                       type=finding.severity.label).text = text
     else:
         ET.SubElement(case, "system-out").text = text
+
+
+def _completeness(root: Element, target: TargetReport, require_complete: bool) -> None:
+    """For a report that could not judge every rule that may apply: one more case saying so.
+
+    It is skipped with the INCOMPLETE line, or a failure under
+    ``--require-complete``, so that such a report never shows as all green.
+    """
+    import xml.etree.ElementTree as ET
+
+    assert target.report is not None
+    completeness = target.report.completeness
+    if completeness.complete:
+        return
+    suite = _suite(root, f"{target.name}: completeness" if target.name else "completeness")
+    classname = f"{target.name}.completeness" if target.name else "kcheck.completeness"
+    case = ET.SubElement(suite, "testcase", name="every rule that may apply was judged",
+                         classname=classname, time="0")
+    if require_complete:
+        ET.SubElement(case, "failure", message=completeness.line, type="incomplete").text = \
+            "\n".join(f"{r.rule}: {r.reason}" for r in target.report.results if r.undecided)
+    else:
+        ET.SubElement(case, "skipped", message=completeness.line)
+    _count(suite)
 
 
 def _count(suite: Element) -> None:

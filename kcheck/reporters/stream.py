@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from kcheck import __version__
-from kcheck.model import BatchReport, RuleInfo, Severity, TargetReport, WaiverStatus
-from kcheck.records import asdict, field, record
+from kcheck.domain.findings import BatchReport, RuleInfo, Severity, TargetReport, WaiverStatus
+from kcheck.domain.records import asdict, field, record
 from kcheck.reporters import summary
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
@@ -42,6 +42,7 @@ class RenderOptions:
     color: bool = False
     verbose: bool = False
     fail_on: Severity | None = Severity.ERROR
+    require_complete: bool = False
     rule_ids: tuple[str, ...] = ()  # SARIF's ruleIndex: the rule's position among the run's descriptors
 
 
@@ -54,6 +55,9 @@ class Piece:
     readable: bool
     text: str
     error: str | None = None
+    complete: bool = True  # every rule that may apply was judged
+    undecided: int = 0
+    causes: tuple[str, ...] = ()
     side: str = ""  # SARIF: the target's notifications
     counts: dict[str, int] = field(default_factory=dict)
     waivers: tuple[WaiverStatus, ...] = ()
@@ -72,19 +76,24 @@ def render_piece(target: TargetReport, options: RenderOptions) -> Piece:
     elif options.fmt == "sarif":
         from kcheck.reporters.sarif import target_results
 
-        results, notifications = target_results(target, {rule: i for i, rule in enumerate(options.rule_ids)})
+        results, notifications = target_results(target, {rule: i for i, rule in enumerate(options.rule_ids)},
+                                                options.require_complete)
         text, side = ",".join(map(json.dumps, results)), ",".join(map(json.dumps, notifications))
     elif options.fmt == "junit":
         from kcheck.reporters.junit import target_suites_xml
 
-        text, counts = target_suites_xml(target, options.fail_on)  # its totals, not the summary's
+        text, counts = target_suites_xml(target, options.fail_on, options.require_complete)  # its own totals
     elif options.fmt == "github":
         from kcheck.reporters.github import target_lines
 
-        text = "".join(line + "\n" for line in target_lines(target))
+        text = "".join(line + "\n" for line in target_lines(target, options.require_complete))
     else:
         raise ValueError(f"unknown format {options.fmt!r}")
-    return Piece(target.name, target.exit_status, target.report is not None, text, target.error, side, counts)
+    completeness = target.report.completeness if target.report is not None else None
+    return Piece(target.name, target.exit_status, target.report is not None, text, target.error,
+                 completeness is None or completeness.complete,
+                 completeness.undecided if completeness else 0, tuple(completeness.causes) if completeness else (),
+                 side, counts)
 
 
 def _text_piece(target: TargetReport, options: RenderOptions) -> str:
@@ -93,7 +102,9 @@ def _text_piece(target: TargetReport, options: RenderOptions) -> str:
     heading = _painter(options.color)(f"== {target.name} ==", "1")
     if target.report is None:
         return f"{heading}\nerror: {target.error}\n\n"
-    return f"{heading}\n{render(target.report, color=options.color, verbose=options.verbose, fail_on=options.fail_on)}\n"
+    body = render(target.report, color=options.color, verbose=options.verbose, fail_on=options.fail_on,
+                  require_complete=options.require_complete)
+    return f"{heading}\n{body}\n"
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -108,6 +119,8 @@ class BatchWriter:
                  source: str | None = None) -> None:
         self.out, self.options, self.rules, self.source = out, options, rules, source
         self.targets = self.failed = self.unreadable = self.exit_status = self.not_ok = 0
+        self.incomplete = self.undecided = 0
+        self.causes: dict[str, None] = {}  # the distinct causes of rules not judged (a handful)
         self.totals: dict[str, int] = {}
         self._rows: list[tuple[str, str, str, str]] = []
         self._spool: IO[str] | None = None
@@ -119,6 +132,10 @@ class BatchWriter:
         self.targets += 1
         self.failed += piece.exit_status == 1
         self.not_ok += piece.exit_status != 0  # the text table's "failed": findings or unreadable
+        if not piece.complete:
+            self.incomplete += 1
+            self.undecided += piece.undecided
+            self.causes.update(dict.fromkeys(piece.causes))
         self.unreadable += not piece.readable
         self.exit_status = max(self.exit_status, piece.exit_status)
         for key, value in piece.counts.items():
@@ -153,13 +170,15 @@ class BatchWriter:
                            + _indent(json.dumps([asdict(w) for w in waivers], indent=2), 2)
                            + ",\n  \"summary\": " + _indent(json.dumps(self.summary(), indent=2), 2) + "\n}\n")
         elif fmt == "sarif":
-            from kcheck.reporters.sarif import configuration_notifications
+            from kcheck.reporters.sarif import invocation_dict
 
-            self.out.write('], "invocations": [{"executionSuccessful": '
-                           + json.dumps(self.unreadable == 0) + ', "toolExecutionNotifications": [')
+            invocation = json.dumps(invocation_dict(self.unreadable == 0, self.incomplete == 0, self.undecided,
+                                                    list(self.causes),
+                                                    [], waivers))
+            head, tail = invocation.split('"toolExecutionNotifications": []', 1)
+            self.out.write('], "invocations": [' + head + '"toolExecutionNotifications": [')
             self._copy_spool()
-            self.out.write('], "toolConfigurationNotifications": '
-                           + json.dumps(configuration_notifications(waivers)) + "}]}]}\n")
+            self.out.write("]" + tail + "]}]}\n")
         elif fmt == "junit":
             keys = ("tests", "failures", "errors", "skipped")
             attributes = "".join(f' {key}="{self.totals.get(key, 0)}"' for key in keys)
@@ -178,7 +197,7 @@ class BatchWriter:
 
     def summary(self) -> dict[str, int]:
         return {"targets": self.targets, "failed": self.failed, "unreadable": self.unreadable,
-                "exit_status": self.exit_status}
+                "incomplete": self.incomplete, "exit_status": self.exit_status}
 
     def _begin(self) -> None:
         self._spooled_results = False
@@ -221,7 +240,7 @@ def _row(piece: Piece) -> tuple[str, str, str, str]:
     if not piece.readable:
         return piece.name, "-", "-", f"error: {piece.error}"
     return (piece.name, str(piece.counts.get("error", 0)), str(piece.counts.get("warning", 0)),
-            "FAIL" if piece.exit_status else "ok")
+            "FAIL" if piece.exit_status else "ok" if piece.complete else "incomplete")
 
 
 def _table(rows: list[tuple[str, str, str, str]], targets: int, failed: int) -> str:
@@ -234,7 +253,7 @@ def _table(rows: list[tuple[str, str, str, str]], targets: int, failed: int) -> 
 
 def write_batch(out: IO[str], targets: Iterable[TargetReport], options: RenderOptions,
                 rules: Sequence[RuleInfo], waivers: Sequence[WaiverStatus], source: str | None) -> BatchWriter:
-    """Render targets already checked (``lint-configs``, a :class:`~kcheck.model.BatchReport`)."""
+    """Render targets already checked (``lint-configs``, a :class:`~kcheck.domain.findings.BatchReport`)."""
     writer = BatchWriter(out, options, rules, source)
     for target in targets:
         writer.add(render_piece(target, options))
@@ -243,7 +262,7 @@ def write_batch(out: IO[str], targets: Iterable[TargetReport], options: RenderOp
 
 
 def render_whole(fmt: str, batch: BatchReport, **options: Any) -> str:
-    """A whole :class:`~kcheck.model.BatchReport` as one string, through the same writer."""
+    """A whole :class:`~kcheck.domain.findings.BatchReport` as one string, through the same writer."""
     import io
 
     out = io.StringIO()
