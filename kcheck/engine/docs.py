@@ -1,0 +1,87 @@
+"""Rule documentation generated from the rule files themselves.
+
+``kcheck rules`` lists them and ``kcheck explain`` prints one rule's page in
+the shape of ruff's rule pages: what it checks, why it matters, an example,
+the fix, where it applies and the source.  Nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from kcheck.engine.loader import load_rules
+from kcheck.engine.rule import Rule
+from kcheck.domain.errors import KcheckError
+
+
+def rule_list(extra: tuple[str, ...], fmt: str) -> str:
+    rules = load_rules(extra)
+    if fmt == "json":
+        import json
+
+        return json.dumps([_summary(rule) for rule in rules], indent=2) + "\n"
+    lines = [f"{r.id}  {r.severity.label:<7} {r.kernel:<7} {r.name:<38} {r.applies_to()}"
+             for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(rule: Rule) -> dict[str, object]:
+    return {"id": rule.id, "name": rule.name, "title": rule.title,
+            "severity": rule.severity.label, "kernel": rule.kernel,
+            "versions": rule.versions.text or None, "arch": list(rule.arch) or None,
+            "source": rule.source}
+
+
+def find_rule(rule_id: str, extra: tuple[str, ...]) -> Rule:
+    for rule in load_rules(extra):
+        if rule_id.upper() == rule.id or rule_id == rule.name:
+            return rule
+    raise KcheckError(rule_id, "no such rule (see 'kcheck rules')")
+
+
+def rule_page(rule_id: str, extra: tuple[str, ...]) -> str:
+    rule = find_rule(rule_id, extra)
+    out = [f"{rule.id} {rule.name}: {rule.title}", "", rule_help(rule), "", f"Defined in {rule.file}"]
+    return "\n".join(out) + "\n"
+
+
+def rule_help(rule: Rule, width: int = 78) -> str:
+    """The body of ``kcheck explain``: severity, scope, why, example, fix.
+
+    ``width=0`` leaves the paragraph unwrapped (SARIF help; wrapping every
+    rule on every run would cost more start-up time than the check).
+    """
+    why = " ".join(rule.why.split())
+    if width:
+        import textwrap
+
+        why = textwrap.fill(why, width)
+    out = [f"Severity: {rule.severity.label}    Concerns: the {rule.kernel} "
+           f"{'kernel' if rule.kernel in ('system', 'capture') else 'input'}",
+           f"Applies to: {rule.applies_to()}", f"Source: {rule.source}", "",
+           "## Why it matters", why]
+    if rule.example:
+        out += ["", "## Example"]
+        if "bad" in rule.example:
+            out.append(f"    wrong:  {rule.example['bad']}")
+        if "good" in rule.example:
+            out.append(f"    right:  {rule.example['good']}")
+    fix = _fix_text(rule)
+    if fix:
+        out += ["", "## Fix", *fix]
+    return "\n".join(out)
+
+
+def _fix_text(rule: Rule) -> list[str]:
+    spec = rule.fix
+    lines: list[str] = []
+    for symbol, value in spec.get("config", {}).items():
+        line = f"# CONFIG_{symbol} is not set" if value == "n" else f"CONFIG_{symbol}={value}"
+        lines.append(f"    {line}")
+    labels = {"cmdline_add": "add to the boot command line", "cmdline_remove": "remove from the boot command line",
+              "kexec_add": "add to the kexec command", "kexec_remove": "remove from the kexec command",
+              "append_add": "add to the capture command line", "append_remove": "remove from the capture command line"}
+    for key, label in labels.items():
+        if spec.get(key):
+            lines.append(f"    {label}: {' '.join(spec[key])}")
+    if spec.get("text"):
+        lines.append(f"    {spec['text']}")
+    return lines
