@@ -17,9 +17,9 @@ import lzma
 import zlib
 from collections.abc import Iterator
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.files import check_regular
-from kcheck.records import record
+from kcheck.domain.records import record
 
 PAGE = 4096
 #: unpacked bytes read at most (a capture initrd of more would not fit any region)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kcheck.errors import InputError
-from kcheck.records import field, record
+from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.rehearse.plan import Plan, boot_line, kexec_argv, success_regex
 from kcheck.rehearse.report import RehearsalReport
 
@@ -48,7 +48,7 @@ class RehearseRequest:
 
 
 def _size_mb(text: str, option: str) -> int:
-    from kcheck.units import parse_number
+    from kcheck.domain.units import parse_number
 
     try:
         value = parse_number(text)
@@ -60,7 +60,7 @@ def _size_mb(text: str, option: str) -> int:
 
 
 def _check_request(request: RehearseRequest, memory_mb: int) -> Any:
-    from kcheck.pipeline import CheckRequest
+    from kcheck.app.pipeline import CheckRequest
 
     return CheckRequest(system_config=request.system_config, capture_config=request.capture_config,
                         cmdline=request.cmdline, cmdline_file=request.cmdline_file, kexec=request.kexec,
@@ -71,7 +71,7 @@ def _check_request(request: RehearseRequest, memory_mb: int) -> Any:
 
 def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     """Read and validate every input; the plan, the check set-up and its request."""
-    from kcheck.pipeline import read_setup
+    from kcheck.app.pipeline import read_setup
 
     if request.system_image is None:
         raise InputError("--system-image", "a rehearsal boots the system kernel: give its image (bzImage)")
@@ -111,8 +111,8 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
 
 def static_verdict(setup: Any, check_request: Any) -> dict[str, Any]:
     """``kcheck check``'s prediction for the set-up the VM runs."""
-    from kcheck.pipeline import run_check_on
-    from kcheck.preflight import decide
+    from kcheck.app.pipeline import run_check_on
+    from kcheck.app.preflight import decide
 
     report = run_check_on(check_request, setup)
     verdict = decide(report.results)
@@ -152,7 +152,7 @@ def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | Non
         else:
             outcome = runner.rehearse_once(plan, tools, images, progress=progress, console_log=log)
     if request.console_log and log is not None:
-        from kcheck.output import write_atomic
+        from kcheck.app.output import write_atomic
 
         write_atomic(request.console_log, "\n".join(log) + "\n", inputs=_inputs(request))
     vm = {"arch": arch or "x86_64", "qemu": tools.qemu, "accel": tools.accel, "memory_mb": plan.memory_mb,
@@ -186,7 +186,7 @@ def emit(report: RehearsalReport, fmt: str, output: str | None, request: Rehears
 
     text = RENDERERS[fmt](report)
     if output:
-        from kcheck.output import write_atomic
+        from kcheck.app.output import write_atomic
 
         write_atomic(output, text, inputs=(*_inputs(request), request.console_log))
     else:

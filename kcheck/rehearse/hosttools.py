@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 
-from kcheck.errors import InputError
-from kcheck.records import record
+from kcheck.domain.errors import InputError
+from kcheck.domain.records import record
 
 #: where the x86_64 (and i386, arm64) Debian loaders look when no RUNPATH says otherwise
 LIBRARY_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",

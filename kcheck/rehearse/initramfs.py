@@ -17,7 +17,7 @@ import gzip
 import shlex
 from typing import BinaryIO
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.rehearse.cpio import CpioWriter
 from kcheck.rehearse.hosttools import HostTool
 

@@ -16,9 +16,9 @@ import posixpath
 import re
 import shlex
 
-from kcheck.errors import InputError
-from kcheck.inputs.cmdline import add_param, parse_cmdline, remove_params, set_param
-from kcheck.records import field, record
+from kcheck.domain.errors import InputError
+from kcheck.domain.cmdline import add_param, parse_cmdline, remove_params, set_param
+from kcheck.domain.records import field, record
 
 PROBE_INITRD_PATH = "/kcheck/capture-initrd.img"
 CONSOLE = "ttyS0"
@@ -74,7 +74,7 @@ def _inside(path: str, option: str) -> str:
 
 def kexec_argv(text: str, system_line: str, source: str) -> tuple[list[str], str, str, list[str]]:
     """The kexec command's words with kcheck's additions, its kernel path, initrd path, additions."""
-    from kcheck.inputs.kexec import parse_kexec
+    from kcheck.domain.kexec import parse_kexec
 
     command = parse_kexec(text, source=source)
     if command.unknown:

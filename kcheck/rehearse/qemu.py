@@ -18,8 +18,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from kcheck.errors import InputError
-from kcheck.records import record
+from kcheck.domain.errors import InputError
+from kcheck.domain.records import record
 
 #: qemu-system binary for each architecture kcheck rehearses
 QEMU_FOR_ARCH = {"x86_64": "qemu-system-x86_64", "i386": "qemu-system-i386", "arm64": "qemu-system-aarch64"}
@@ -150,7 +150,8 @@ def run(qemu: str, args: list[str], timeout: float, on_line: Callable[[str], boo
     start = time.monotonic()
     try:
         process = subprocess.Popen([qemu, *base_args(), *args], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                   preexec_fn=_die_with_parent)
     except OSError as exc:
         raise InputError(qemu, f"cannot run QEMU: {exc.strerror or exc}") from None
     ended = "exited"
@@ -169,6 +170,16 @@ def run(qemu: str, args: list[str], timeout: float, on_line: Callable[[str], boo
                 stream.close()
     return QemuRun(ended, process.returncode, time.monotonic() - start,
                    b"".join(errors).decode("utf-8", "replace")[-4000:])
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when kcheck dies, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
 
 
 def _pump(process: subprocess.Popen[bytes], deadline: float, on_line: Callable[[str], bool],

@@ -6,10 +6,10 @@ import json
 import shlex
 from typing import Any
 
-from kcheck.records import field, record
+from kcheck.domain.records import field, record
 from kcheck.rehearse.stages import STAGE_TEXT, STAGES
 from kcheck.rehearse.verdict import Outcome
-from kcheck.units import human_size
+from kcheck.domain.units import human_size
 
 
 @record

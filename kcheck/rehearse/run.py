@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from kcheck.records import field, record
+from kcheck.domain.records import field, record
 from kcheck.rehearse import initramfs, qemu
 from kcheck.rehearse.hosttools import HostTool, collect, find_program
 from kcheck.rehearse.plan import Plan, success_regex
@@ -56,12 +56,15 @@ class Images:
 
 
 def find_tools(arch: str, qemu_path: str | None, accel: str) -> Tools:
-    from kcheck.errors import InputError
+    from kcheck.domain.errors import InputError
 
     binary = qemu.find_qemu(arch, qemu_path)
     busybox = find_program("busybox")
     if busybox is None:
         raise InputError("busybox", "not found (Debian: apt-get install busybox-static)")
+    if collect("busybox", busybox).files:
+        raise InputError(busybox, "busybox is dynamically linked; the VM needs a static one "
+                         "(Debian: apt-get install busybox-static)")
     kexec = find_program("kexec")
     if kexec is None:
         raise InputError("kexec", "not found (Debian: apt-get install kexec-tools)")
@@ -126,7 +129,7 @@ def rehearse_once(plan: Plan, tools: Tools, images: Images, boot_cmdline: str | 
                  f"{plan.cpus} CPU{'s' if plan.cpus > 1 else ''})")
     run = qemu.run(tools.qemu, qemu_args(plan, tools, images, line), plan.timeout, on_line)
     if run.ended == "exited" and run.returncode not in (0, None) and console.lines == 0:
-        from kcheck.errors import InputError
+        from kcheck.domain.errors import InputError
 
         raise InputError(tools.qemu, f"QEMU failed (exit {run.returncode}): {run.stderr.strip()[-300:]}")
     return judge(console, run, boot_cmdline=line, makedumpfile=tools.makedumpfile is not None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kcheck.records import field, record
+from kcheck.domain.records import field, record
 from kcheck.rehearse.qemu import QemuRun
 from kcheck.rehearse.stages import STAGE_TEXT, STAGES, Console
 

@@ -25,7 +25,7 @@ def _rehearse(kcheck, tmp_path, cmdline: str, kexec: str, *extra: str) -> tuple[
     if config is not None:
         args += ["--system-config", str(config)]
     log = tmp_path / "console.log"
-    result = kcheck("rehearse", *args, *extra, "--format", "json", "--console-log", str(log))
+    result = kcheck("rehearse", *args, *extra, "--format", "json", "--console-log", str(log), "--timeout", "110")
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)

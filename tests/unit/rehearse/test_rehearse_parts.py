@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.initrd import read_initrd
 from kcheck.rehearse.cpio import CpioWriter
 from kcheck.rehearse.plan import PROBE_INITRD_PATH, boot_line, kexec_argv
