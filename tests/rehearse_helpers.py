@@ -37,3 +37,33 @@ def missing_parts() -> str | None:
 
 
 requires_rehearsal = pytest.mark.skipif(missing_parts() is not None, reason=missing_parts() or "")
+
+
+LANE_TOKEN = "lane"
+#: what the probe built with LANE_TOKEN prints once makedumpfile has read the panic back
+LANE_SUCCESS = f"@@kcheck:{LANE_TOKEN}:dmesg-readable yes"
+
+
+def build_lane_probe(path: Path, padding: int = 0) -> Path:
+    """kcheck's probe initrd (token LANE_TOKEN), after ``padding`` bytes of random data in its own archive.
+
+    Given to rehearse as the user's initrd with --success-pattern LANE_SUCCESS, and named
+    in the kexec command, so `kcheck check` reads the very file the capture kernel unpacks.
+    """
+    import gzip
+    import os
+
+    from kcheck.rehearse.cpio import CpioWriter
+    from kcheck.rehearse.hosttools import collect, find_program
+    from kcheck.rehearse.initramfs import write_probe
+
+    makedumpfile = find_program("makedumpfile")
+    with open(path, "wb") as out:
+        if padding:
+            with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as packed:
+                writer = CpioWriter(packed)  # type: ignore[arg-type]
+                writer.data("usr/share/padding", os.urandom(padding))
+                writer.close()
+        write_probe(out, token=LANE_TOKEN, busybox=find_program("busybox") or "busybox",
+                    makedumpfile=collect("makedumpfile", makedumpfile) if makedumpfile else None)
+    return path

@@ -77,3 +77,75 @@ def test_kexec_file_load(kcheck, tmp_path):
     report, _ = _rehearse(kcheck, tmp_path, "root=/dev/sda1 ro crashkernel=256M", KEXEC.replace(" -p ", " -s -p "))
     assert report["outcome"]["stage"] == "dump-readable"
     assert "-s" in report["kexec_argv"]
+
+
+# --- the capture kernel's need to run, and the calibration, checked live -------------------------
+# These use the probe built by the test (tests/rehearse_helpers.py) as "the user's initrd", named in
+# the kexec command, so `kcheck check` reads the file the capture kernel really unpacks.
+
+@pytest.fixture(scope="module")
+def lane_initrds(tmp_path_factory):
+    from rehearse_helpers import build_lane_probe
+
+    where = tmp_path_factory.mktemp("initrds")
+    return {"probe": build_lane_probe(where / "probe.img"),
+            "large": build_lane_probe(where / "large.img", padding=40 << 20)}
+
+
+def _own_initrd(initrd) -> tuple[str, list[str]]:
+    from rehearse_helpers import LANE_SUCCESS
+
+    kexec = KEXEC.replace("--initrd=/boot/initrd.img", f"--initrd={initrd}")
+    return kexec, ["--capture-initrd", str(initrd), "--success-pattern", LANE_SUCCESS]
+
+
+def _static_minimum_mb(initrd) -> int:
+    from kcheck.domain.capture_memory import run_need
+    from kcheck.inputs.calibration import capture_memory_model
+    from kcheck.inputs.image import read_image
+    from kcheck.inputs.initrd import read_initrd
+
+    info = read_initrd(str(initrd))
+    image = read_image(str(debian_image()))
+    need = run_need(capture_memory_model(), kernel=image.setup_header.init_size,
+                    initrd_file=info.size, initrd_unpacked=info.unpacked_bytes)
+    return need.minimum >> 20
+
+
+def test_region_too_small_to_run(kcheck, tmp_path, lane_initrds):
+    """88M loads the capture kernel and initrd, but it cannot run in it (measured: 88M fails)."""
+    kexec, extra = _own_initrd(lane_initrds["probe"])
+    assert _static_minimum_mb(lane_initrds["probe"]) > 88
+    report, _ = _rehearse(kcheck, tmp_path, "root=/dev/sda1 ro crashkernel=88M", kexec, *extra)
+    outcome = report["outcome"]
+    assert outcome["stage"] == "panicked", outcome          # the capture kernel started, then died
+    assert "KI014" in report["static"]["errors"]
+    assert any("memory" in w.lower() for w in outcome["words"]), outcome["words"]
+
+
+def test_static_minimum_captures(kcheck, tmp_path, lane_initrds):
+    """The calibration, live: a region of exactly kcheck's static minimum gives a readable dump."""
+    kexec, extra = _own_initrd(lane_initrds["probe"])
+    minimum = _static_minimum_mb(lane_initrds["probe"])
+    report, _ = _rehearse(kcheck, tmp_path, f"root=/dev/sda1 ro crashkernel={minimum}M", kexec, *extra)
+    assert report["outcome"]["captured"], report["outcome"]
+    assert "KI014" not in report["static"]["errors"] and "KI015" in report["static"]["warnings"]
+
+
+def test_large_poorly_compressible_initrd(kcheck, tmp_path, lane_initrds):
+    """A 40M random initrd: 160M holds it and the kernel (kexec loads), unpacking it does not fit."""
+    kexec, extra = _own_initrd(lane_initrds["large"])
+    report, _ = _rehearse(kcheck, tmp_path, "root=/dev/sda1 ro crashkernel=160M", kexec, *extra)
+    outcome = report["outcome"]
+    assert outcome["stage"] == "panicked", outcome
+    assert "KI010" not in report["static"]["errors"] and "KI014" in report["static"]["errors"]
+
+
+def test_crashkernel_on_the_capture_line_still_dumps(kcheck, tmp_path):
+    """KX013 recalibrated: the capture kernel's reservation fails and the dump is written."""
+    kexec = KEXEC.replace("reset_devices'", "reset_devices crashkernel=256M'")
+    report, _ = _rehearse(kcheck, tmp_path, "root=/dev/sda1 ro crashkernel=256M", kexec)
+    assert report["outcome"]["captured"]
+    assert "KX013" in report["static"]["warnings"]
+    log = (tmp_path / "console.log").read_text()
+    assert "crashkernel reservation failed" in log
