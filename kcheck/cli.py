@@ -349,7 +349,10 @@ def rehearse(
         success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
         accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
         rule_files=tuple(rules or ()))
-    report = run_rehearse(request, stderr_progress(no_progress))
+    try:
+        report = run_rehearse(request, stderr_progress(no_progress))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed
+        raise KcheckError("rehearse", "interrupted: the VM was stopped and its files removed") from None
     raise typer.Exit(emit(report, output_format.value, output, request))
 # --- end of kcheck rehearse ---------------------------------------------------
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from kcheck.facts.setup import Setup
 
 
+#: the cause when the kexec command's initrd is not on this machine or not an initramfs
+INITRD_HERE = "the capture initrd, readable here"
+
+
 class NotComputable(Exception):
     """The need cannot be computed; ``args[0]`` names what is missing (an option or a file)."""
 
@@ -29,17 +33,17 @@ def capture_run_need(setup: Setup) -> RunNeed:
 
     image = setup.capture.image
     if image is None:
-        raise NotComputable("--capture-image (or --system-image)")
+        raise NotComputable("--capture-image")
     kernel = footprint(image)
     if not kernel:
-        raise NotComputable("a capture image whose size is known")
+        raise NotComputable("--capture-image")
     initrd_file = initrd_unpacked = 0
     kexec = setup.kexec
     if kexec is not None and kexec.initrd:
         try:
             info = read_initrd(kexec.initrd)
-        except KcheckError as exc:
-            raise NotComputable(f"a readable initrd ({exc})") from None
+        except KcheckError:
+            raise NotComputable(INITRD_HERE) from None
         initrd_file, initrd_unpacked = info.size, info.unpacked_bytes
     return run_need(capture_memory_model(), kernel=kernel, initrd_file=initrd_file,
                     initrd_unpacked=initrd_unpacked)

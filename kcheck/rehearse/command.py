@@ -88,10 +88,12 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     setup = read_setup(check_request)
     for role, kernel in (("--system-image", setup.system), ("--capture-image", setup.capture)):
         image = kernel.image
+        where = (request.capture_image if role == "--capture-image" and request.capture_image
+                 else request.system_image or role)
         if image is not None and image.format.value != "bzImage":
-            raise InputError(request.capture_image if role == "--capture-image" and request.capture_image
-                             else request.system_image or role,
-                             f"rehearsals boot x86 bzImages; this is a {image.format.value}")
+            raise InputError(where, f"rehearsals boot x86_64 bzImages; this is a {image.format.value}")
+        if image is not None and image.arch not in (None, "x86_64"):
+            raise InputError(where, f"rehearsals run x86_64 kernels for now; this one is {image.arch}")
     if request.capture_initrd is not None:
         from kcheck.inputs.initrd import read_initrd
 
@@ -118,8 +120,10 @@ def static_verdict(setup: Any, check_request: Any) -> dict[str, Any]:
     verdict = decide(report.results)
     errors = [f.rule for f in report.findings if f.severity.label == "error"]
     warnings = [f.rule for f in report.findings if f.severity.label == "warning"]
+    completeness = getattr(verdict, "completeness", None)
     return {"captures": verdict.captures, "reason": verdict.reason, "rule": verdict.rule,
-            "errors": errors, "warnings": warnings}
+            "errors": errors, "warnings": warnings,
+            "incomplete": None if completeness is None or completeness.complete else completeness.line}
 
 
 @contextmanager

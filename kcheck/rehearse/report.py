@@ -67,9 +67,9 @@ class RehearsalReport:
     @property
     def agree(self) -> bool | None:
         """Whether ``kcheck check``'s prediction matches what the rehearsal showed."""
-        if self.static is None or self.find_min is not None:
+        if self.static is None or self.find_min is not None or self.static.get("captures") is None:
             return None
-        return bool(self.static.get("captures")) == self.outcome.captured
+        return bool(self.static["captures"]) == self.outcome.captured
 
 
 def render_json(report: RehearsalReport) -> str:
@@ -98,9 +98,14 @@ def render_text(report: RehearsalReport) -> str:
         lines.extend(_find_min(report.find_min))
     if report.static is not None:
         lines.append("")
-        verdict = "WILL capture" if report.static["captures"] else "will NOT capture"
-        reason = f" ({report.static['reason']})" if report.static.get("reason") else ""
-        lines.append(f"kcheck check predicts: {verdict}{reason}")
+        captures = report.static["captures"]
+        if captures is None:
+            lines.append(f"kcheck check cannot tell ({report.static.get('incomplete') or 'INCOMPLETE'}); "
+                         "give --system-config (and --capture-config) for a complete prediction")
+        else:
+            verdict = "WILL capture" if captures else "will NOT capture"
+            reason = f" ({report.static['reason']})" if report.static.get("reason") else ""
+            lines.append(f"kcheck check predicts: {verdict}{reason}")
         if report.agree is not None:
             lines.append("the rehearsal agrees" if report.agree else "the rehearsal DISAGREES with kcheck check")
     if report.console_log:

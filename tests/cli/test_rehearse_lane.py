@@ -149,3 +149,71 @@ def test_crashkernel_on_the_capture_line_still_dumps(kcheck, tmp_path):
     assert "KX013" in report["static"]["warnings"]
     log = (tmp_path / "console.log").read_text()
     assert "crashkernel reservation failed" in log
+
+
+def test_timeout_ends_qemu_and_leaves_nothing(kcheck, tmp_path):
+    """--timeout stops the VM; QEMU is gone and the scratch directory removed."""
+    import os
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env_tmp = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(scratch)
+    try:
+        result = kcheck("rehearse", "--system-image", str(debian_image()), "--cmdline",
+                        "root=/dev/sda1 ro crashkernel=256M", "--kexec", KEXEC, "--timeout", "5",
+                        "--format", "json", "--accel", "tcg")
+    finally:
+        if env_tmp is None:
+            os.environ.pop("TMPDIR")
+        else:
+            os.environ["TMPDIR"] = env_tmp
+    assert result.returncode == 1, result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert outcome["ended"] == "timeout" and "timeout" in outcome["failure"]
+    assert list(scratch.iterdir()) == []
+    assert not _processes_mentioning(str(scratch))
+
+
+def test_sigterm_ends_qemu_and_leaves_nothing(tmp_path):
+    """kcheck killed mid-rehearsal (SIGTERM): exit 2, QEMU gone, scratch removed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "kcheck", "rehearse", "--system-image", str(debian_image()),
+                                "--cmdline", "root=/dev/sda1 ro crashkernel=256M", "--kexec", KEXEC,
+                                "--accel", "tcg"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _processes_mentioning(str(scratch), "qemu"):
+        time.sleep(0.2)
+    assert _processes_mentioning(str(scratch), "qemu"), "QEMU never started"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and err.strip().splitlines()[-1].startswith("kcheck: error: rehearse: interrupted")
+    time.sleep(0.5)
+    assert not _processes_mentioning(str(scratch))
+    assert list(scratch.iterdir()) == []
+
+
+def _processes_mentioning(text: str, program: str = "") -> list[int]:
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                cmdline = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and program in cmdline:
+            found.append(int(pid))
+    return found

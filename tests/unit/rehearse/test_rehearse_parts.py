@@ -126,3 +126,11 @@ def test_kexec_argv_additions():
         kexec_argv("rm -rf /", "", "--kexec")
     with pytest.raises(InputError, match="cannot be placed"):
         kexec_argv("kexec -p /proc/kcore", "", "--kexec")
+
+
+def test_console_control_characters_never_reach_a_report():
+    c = Console("t")
+    _feed(c, ["[ 0.0] Linux version 6.1", "@@kcheck:t:system-booted", "@@kcheck:t:crash-size 0",
+              "@@kcheck:t:kexec-start", "\x1b]0;evil\x07Could not find a free area of memory\x1b[2J",
+              "@@kcheck:t:kexec-status 1"])
+    assert c.kexec_output == ["?]0;evil?Could not find a free area of memory?[2J"]
