@@ -20,11 +20,11 @@ from kcheck.domain.version import KernelVersion, VersionRange
 #: What a fix can do, in the order kcheck explain shows it.
 FIX_VERBS = ("config", "cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
              "append_add", "append_remove", "text")
-#: The words of each verb in ``kcheck explain`` and the text report.
+#: The words of each verb in ``kcheck explain``, in the order a fix applies them (removals first).
 VERB_LABELS = {
-    "cmdline_add": "add to the boot command line", "cmdline_remove": "remove from the boot command line",
-    "kexec_add": "add to the kexec command", "kexec_remove": "remove from the kexec command",
-    "append_add": "add to the capture command line", "append_remove": "remove from the capture command line",
+    "cmdline_remove": "remove from the boot command line", "cmdline_add": "add to the boot command line",
+    "kexec_remove": "remove from the kexec command", "kexec_add": "add to the kexec command",
+    "append_remove": "remove from the capture command line", "append_add": "add to the capture command line",
 }
 _ROLES = ("system", "capture")
 
