@@ -38,6 +38,19 @@ class ListFormat(str, enum.Enum):
     json = "json"
 
 
+class FleetFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    html = "html"
+
+
+class FleetFailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
 class FailOn(str, enum.Enum):
     error = "error"
     warning = "warning"
@@ -69,6 +82,9 @@ VERSION_OPTION = typer.Option(
     None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
 ARCH_OPTION = typer.Option(
     None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+KEXEC_TOOLS_VERSION_OPTION = typer.Option(
+    None, "--kexec-tools-version", metavar="X.Y.Z",
+    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
 RULES_OPTION = typer.Option(
     None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
 WAIVERS_OPTION = typer.Option(
@@ -96,6 +112,12 @@ VERIFY_WITH_KBUILD_OPTION = typer.Option(
     False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
 SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
 LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
+REPORTS_ARGUMENT = typer.Argument(
+    ..., metavar="REPORT...", help="kcheck JSON reports (preflight, check, --manifest) or directories of *.json.")
+FLEET_FORMAT_OPTION = typer.Option(FleetFormat.text, "--format", help="Roll-up format.")
+FLEET_FAIL_ON_OPTION = typer.Option(
+    FleetFailOn.error, "--fail-on",
+    help="error: exit 1 when a host will not capture (or was not checked); warning: also on warnings.")
 RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
 
 
@@ -112,6 +134,7 @@ def check(
     memory: str | None = MEMORY_OPTION,
     kernel_version: str | None = VERSION_OPTION,
     arch: str | None = ARCH_OPTION,
+    kexec_tools_version: str | None = KEXEC_TOOLS_VERSION_OPTION,
     rules: list[str] | None = RULES_OPTION,
     waivers: str | None = WAIVERS_OPTION,
     manifest: str | None = MANIFEST_OPTION,
@@ -126,7 +149,7 @@ def check(
     from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
-                     system_image, capture_image, memory, kernel_version, arch)
+                     system_image, capture_image, memory, kernel_version, arch, kexec_tools_version)
     waiver_list = _load_waivers(waivers)
     if manifest:
         if any(option is not None for option in setup_options):
@@ -148,7 +171,7 @@ def check(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, system_image=system_image,
         capture_image=capture_image, memory=memory, kernel_version=kernel_version,
-        arch=arch, rule_files=tuple(rules or ()))
+        arch=arch, rule_files=tuple(rules or ()), kexec_tools_version=kexec_tools_version)
     report = run_check(request)
     if waiver_list:
         from kcheck.app.waivers import apply_waivers
@@ -238,6 +261,21 @@ def preflight(
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
           require_complete=require_complete)
     raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
+
+
+@app.command()
+def fleet(
+    reports: list[str] = REPORTS_ARGUMENT,
+    output_format: FleetFormat = FLEET_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FleetFailOn = FLEET_FAIL_ON_OPTION,
+) -> None:
+    """Roll many pre-flight and check reports up: one row per host, grouped by verdict and reason."""
+    from kcheck.app.fleet import run_fleet
+
+    color = output is None and output_format is FleetFormat.text and sys.stdout.isatty()
+    raise typer.Exit(run_fleet(tuple(reports), output_format.value, output,
+                               None if fail_on is FleetFailOn.never else fail_on.value, color=color))
 
 
 @app.command()

@@ -8,7 +8,7 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
   ``# CONFIG_SYMBOL is not set``, ``"absent"`` removes the symbol;
 * ``same_kernel = true``: no capture config (the system kernel serves);
 * ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
-* ``memory``, ``kernel_version``, ``arch``: as the CLI options;
+* ``memory``, ``kernel_version``, ``arch``, ``kexec_tools_version``: as the CLI options;
 * ``capture_initrd``: ``{ unpacked = "60M" }`` writes a real initrd (a gzip'd
   cpio holding one file of that many zero bytes) and points the kexec
   command's ``--initrd=`` at it;
@@ -133,6 +133,7 @@ def materialise(case: dict[str, Any], tmp: Path, base: dict[str, Any] | None = N
         kexec=kexec,
         memory=case.get("memory", base.get("memory")),
         kernel_version=case.get("kernel_version"),
+        kexec_tools_version=case.get("kexec_tools_version"),
         arch=case.get("arch"),
     )
 
