@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
-TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch")
+TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch", "kexec_tools_version")
 #: A fleet manifest: 10,000 targets with their own boot and kexec lines are ~5 MiB.
 MANIFEST_LIMIT = 16 * 1024 * 1024
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
