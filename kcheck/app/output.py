@@ -15,9 +15,11 @@ replaced atomically, the link stays a link).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 from kcheck.domain.errors import InputError
 
@@ -55,12 +57,28 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     ``--cmdline`` given as raw bytes reaches Python surrogate-escaped); they
     are written back as the same bytes, as the terminal would show them.
     """
+    with open_atomic(path, inputs=inputs) as handle:
+        handle.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(path: str, *, inputs: Iterable[str | None] = ()) -> Iterator[IO[str]]:
+    """A text stream for ``path``; see the module docstring for what each kind of path gets.
+
+    For a regular (or new) file the contents replace it in one rename when the
+    block ends without error: until then, readers see the previous file.  For
+    reports written as they are made (a batch of thousands of targets).
+    """
     inputs = tuple(inputs)
     refuse_inputs(path, inputs)
-    data = text.encode("utf-8", errors="surrogateescape")
     descriptor = _descriptor(path)
     if descriptor is not None:
-        _write_fd(path, descriptor, data)
+        if descriptor in (1, 2):
+            import sys
+
+            (sys.stdout if descriptor == 1 else sys.stderr).flush()
+        with _stream(path, lambda: os.dup(descriptor)) as handle:
+            yield handle
         return
     try:
         st: os.stat_result | None = os.stat(path)  # follows symbolic links, /proc/self/fd/N too
@@ -69,9 +87,13 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot write: {getattr(exc, 'strerror', None) or exc}") from None
     if st is None or stat.S_ISREG(st.st_mode):
-        _replace(path, os.path.realpath(path), data)  # a link's target is replaced, the link stays
+        with _replacing(path, os.path.realpath(path)) as handle:  # a link's target is replaced, the link stays
+            yield handle
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
-        _write_through(path, data)
+        # Written through, never replaced: no temporary file, no rename.
+        with _stream(path, lambda: os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))) \
+                as handle:
+            yield handle
     elif stat.S_ISDIR(st.st_mode):
         raise InputError(path, "is a directory")
     else:
@@ -90,33 +112,20 @@ def _descriptor(path: str) -> int | None:
     return None
 
 
-def _write_fd(path: str, fd: int, data: bytes) -> None:
-    import sys
-
-    if fd in (1, 2):
-        (sys.stdout if fd == 1 else sys.stderr).flush()
+@contextlib.contextmanager
+def _stream(path: str, opener: object) -> Iterator[IO[str]]:
+    """A text stream on the descriptor ``opener()`` returns; every OSError is one InputError."""
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        fd = opener()  # type: ignore[operator]
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            yield handle
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
 
 
-def _write_through(path: str, data: bytes) -> None:
-    """Write into a character device or FIFO that exists: no temporary file, no rename."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
-    try:
-        _write_fd(path, fd, data)
-    finally:
-        os.close(fd)
-
-
-def _replace(path: str, target: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``."""
+@contextlib.contextmanager
+def _replacing(path: str, target: str) -> Iterator[IO[str]]:
+    """A temporary file beside ``target``, renamed over it when the block ends without error."""
     import tempfile
 
     directory = os.path.dirname(target)
@@ -128,8 +137,8 @@ def _replace(path: str, target: str, data: bytes) -> None:
         # mkstemp() creates the file 0600: give the report the mode the file it
         # replaces had, else what open() would have given it (0666 - umask).
         os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            yield handle
         os.replace(temporary, target)
     except BaseException as exc:
         # Whatever went wrong (a full disk, an interrupt), leave no temporary file.
