@@ -317,6 +317,84 @@ def fix(
     raise typer.Exit(1 if unfixed else 0)
 
 
+# --- kcheck rehearse (issue 11): its options, then the command ---------------
+class RehearseFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class Accel(str, enum.Enum):
+    auto = "auto"
+    kvm = "kvm"
+    tcg = "tcg"
+
+
+REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
+    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
+REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
+    None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
+CAPTURE_INITRD_OPTION = typer.Option(
+    None, "--capture-initrd", metavar="PATH", help="Your own capture initrd (default: kcheck's probe initrd).")
+OVERLAY_PROBE_OPTION = typer.Option(
+    False, "--overlay-probe", help="Append the probe to --capture-initrd: your initrd's size, the probe's /init.")
+SUCCESS_PATTERN_OPTION = typer.Option(
+    None, "--success-pattern", metavar="REGEX", help="What --capture-initrd prints once the dump is saved.")
+VM_MEMORY_OPTION = typer.Option("1G", "--vm-memory", metavar="SIZE", help="The VM's RAM.")
+VM_CPUS_OPTION = typer.Option(1, "--vm-cpus", metavar="N", min=1, max=64, help="The VM's CPU count.")
+QEMU_OPTION = typer.Option(None, "--qemu", metavar="PATH", help="QEMU binary (default: qemu-system-<arch> on PATH).")
+ACCEL_OPTION = typer.Option(Accel.auto, "--accel", help="auto: KVM only once a KVM guest is proved to run.")
+TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help="Stop the VM after this long.")
+CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
+FIND_MIN_OPTION = typer.Option(
+    False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
+QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
+REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")
+
+
+@app.command()
+def rehearse(
+    system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    capture_image: str | None = REHEARSE_CAPTURE_IMAGE_OPTION,
+    capture_initrd: str | None = CAPTURE_INITRD_OPTION,
+    overlay_probe: bool = OVERLAY_PROBE_OPTION,
+    success_pattern: str | None = SUCCESS_PATTERN_OPTION,
+    vm_memory: str = VM_MEMORY_OPTION,
+    vm_cpus: int = VM_CPUS_OPTION,
+    qemu: str | None = QEMU_OPTION,
+    accel: Accel = ACCEL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    console_log: str | None = CONSOLE_LOG_OPTION,
+    find_min_crashkernel: bool = FIND_MIN_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: RehearseFormat = REHEARSE_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    no_progress: bool = QUIET_PROGRESS_OPTION,
+) -> None:
+    """Fire drill: boot the set-up in QEMU, arm kdump, panic, and follow the capture kernel."""
+    from kcheck.rehearse.command import RehearseRequest, emit, run_rehearse, stderr_progress
+
+    request = RehearseRequest(
+        system_image=system_image, kexec=kexec, kexec_file=kexec_file, cmdline=cmdline,
+        cmdline_file=cmdline_file, system_config=system_config, capture_config=capture_config,
+        capture_image=capture_image, capture_initrd=capture_initrd, overlay_probe=overlay_probe,
+        success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
+        accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
+        rule_files=tuple(rules or ()))
+    try:
+        report = run_rehearse(request, stderr_progress(no_progress))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed
+        raise KcheckError("rehearse", "interrupted: the VM was stopped and its files removed") from None
+    raise typer.Exit(emit(report, output_format.value, output, request))
+# --- end of kcheck rehearse ---------------------------------------------------
+
+
 @app.command("rules")
 def list_rules(
     rules: list[str] | None = RULES_OPTION,
