@@ -82,6 +82,9 @@ VERSION_OPTION = typer.Option(
     None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
 ARCH_OPTION = typer.Option(
     None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+KEXEC_TOOLS_VERSION_OPTION = typer.Option(
+    None, "--kexec-tools-version", metavar="X.Y.Z",
+    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
 RULES_OPTION = typer.Option(
     None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
 WAIVERS_OPTION = typer.Option(
@@ -131,6 +134,7 @@ def check(
     memory: str | None = MEMORY_OPTION,
     kernel_version: str | None = VERSION_OPTION,
     arch: str | None = ARCH_OPTION,
+    kexec_tools_version: str | None = KEXEC_TOOLS_VERSION_OPTION,
     rules: list[str] | None = RULES_OPTION,
     waivers: str | None = WAIVERS_OPTION,
     manifest: str | None = MANIFEST_OPTION,
@@ -145,7 +149,7 @@ def check(
     from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
-                     system_image, capture_image, memory, kernel_version, arch)
+                     system_image, capture_image, memory, kernel_version, arch, kexec_tools_version)
     waiver_list = _load_waivers(waivers)
     if manifest:
         if any(option is not None for option in setup_options):
@@ -167,7 +171,7 @@ def check(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, system_image=system_image,
         capture_image=capture_image, memory=memory, kernel_version=kernel_version,
-        arch=arch, rule_files=tuple(rules or ()))
+        arch=arch, rule_files=tuple(rules or ()), kexec_tools_version=kexec_tools_version)
     report = run_check(request)
     if waiver_list:
         from kcheck.app.waivers import apply_waivers

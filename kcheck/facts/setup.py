@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
-from kcheck.domain.kexec import KexecCommand
+from kcheck.domain.kexec import KexecCommand, default_syscall
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
@@ -122,6 +122,8 @@ class Setup:
     memory: int | None
     kexec_source: str = "--kexec"
     host: HostFacts | None = None
+    #: The kexec-tools release that runs the command (--kexec-tools-version, or the host's package).
+    kexec_tools_version: str | None = None
 
     def lookup(self, path: str) -> Any:
         parts = path.split(".")
@@ -177,6 +179,15 @@ class Setup:
         head = parts[0] if parts else ""
         if head == "append":
             return self._append(parts[1:])
+        if head == "root":
+            if self.kexec is None:
+                raise MissingInput("--kexec")
+            from kcheck.facts.root import root_fact
+
+            return root_fact(self, _leaf(parts))
+        if head == "tools_version":
+            _leaf(parts, 0)
+            return self.kexec_tools_version
         if head not in _KEXEC_FACTS:
             raise KeyError("kexec." + ".".join(parts))
         name = _leaf(parts) if head == "option" else _leaf(parts, 0)
@@ -197,6 +208,8 @@ class Setup:
             "panic": kexec.panic,
             "action": kexec.action,
             "file_syscall": kexec.file_syscall,
+            "syscall": kexec.syscall,
+            "default_syscall": default_syscall(self.kexec_tools_version),
             "kernel_path": kexec.kernel_path,
             "initrd": kexec.initrd,
             "type": kexec.kexec_type,
@@ -322,7 +335,7 @@ class Setup:
 
 
 _KEXEC_FACTS = ("option", "load_needed", "image_matches", "panic", "action", "file_syscall", "kernel_path",
-                "initrd", "type", "unknown")
+                "initrd", "type", "unknown", "syscall", "default_syscall")
 
 
 def _param_name(parts: list[str]) -> str:

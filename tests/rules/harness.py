@@ -8,7 +8,7 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
   ``# CONFIG_SYMBOL is not set``, ``"absent"`` removes the symbol;
 * ``same_kernel = true``: no capture config (the system kernel serves);
 * ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
-* ``memory``, ``kernel_version``, ``arch``: as the CLI options;
+* ``memory``, ``kernel_version``, ``arch``, ``kexec_tools_version``: as the CLI options;
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
@@ -126,6 +126,7 @@ def materialise(case: dict[str, Any], tmp: Path, base: dict[str, Any] | None = N
         kexec=None if case.get("no_kexec") else case.get("kexec", base["kexec"]),
         memory=case.get("memory", base.get("memory")),
         kernel_version=case.get("kernel_version"),
+        kexec_tools_version=case.get("kexec_tools_version"),
         arch=case.get("arch"),
     )
 
