@@ -90,7 +90,8 @@ RULES_OPTION = typer.Option(
 WAIVERS_OPTION = typer.Option(
     None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
 JOBS_OPTION = typer.Option(
-    None, "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")
+    None, "--jobs", "-j", metavar="N", min=1,
+    help="Worker processes for a batch (default: one per CPU this process may use).")
 OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
@@ -99,6 +100,9 @@ REQUIRE_COMPLETE_OPTION = typer.Option(
     False, "--require-complete",
     help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+PROGRESS_OPTION = typer.Option(
+    None, "--progress/--no-progress",
+    help="Show a batch's progress on stderr (default: only when stderr is a terminal).")
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
 CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
@@ -144,6 +148,7 @@ def check(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.app.pipeline import CheckRequest, run_check
@@ -154,16 +159,22 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
 
-        targets = load_manifest(manifest, tuple(rules or ()))
-        batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
-                                                manifest, require_complete), jobs)
-        paths = tuple(getattr(t.request, key) for t in targets
-                      for key in PATH_KEYS)
-        _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())), require_complete=require_complete)
-        raise typer.Exit(batch.exit_status)
+        targets: list[Any] = []
+
+        def read_manifest() -> Any:  # once the workers are forked: they need not hold it
+            targets.extend(load_manifest(manifest, tuple(rules or ())))
+            return targets
+
+        def inputs() -> tuple[Any, ...]:
+            paths = dict.fromkeys(getattr(t.request, key) for t in targets for key in PATH_KEYS)
+            return (manifest, waivers, *paths, *(rules or ()))
+
+        raise typer.Exit(report_batch(
+            read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest,
+                                        require_complete),
+            output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress))
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
@@ -196,16 +207,17 @@ def lint_configs(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.app.batch import BatchOptions, config_targets, run_batch
+    from kcheck.app.batch import BatchOptions, config_targets, report_batch
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
-    batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
-                                            _threshold(fail_on), require_complete=require_complete), jobs)
-    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
-          require_complete=require_complete)
-    raise typer.Exit(batch.exit_status)
+    raise typer.Exit(report_batch(
+        targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on),
+                              require_complete=require_complete),
+        output_format.value, output, (*files, waivers, *(rules or ())), verbose=verbose, jobs=jobs,
+        progress=progress))
 
 
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
@@ -315,6 +327,84 @@ def fix(
     sys.stdout.write(text)
     unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
     raise typer.Exit(1 if unfixed else 0)
+
+
+# --- kcheck rehearse (issue 11): its options, then the command ---------------
+class RehearseFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class Accel(str, enum.Enum):
+    auto = "auto"
+    kvm = "kvm"
+    tcg = "tcg"
+
+
+REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
+    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
+REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
+    None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
+CAPTURE_INITRD_OPTION = typer.Option(
+    None, "--capture-initrd", metavar="PATH", help="Your own capture initrd (default: kcheck's probe initrd).")
+OVERLAY_PROBE_OPTION = typer.Option(
+    False, "--overlay-probe", help="Append the probe to --capture-initrd: your initrd's size, the probe's /init.")
+SUCCESS_PATTERN_OPTION = typer.Option(
+    None, "--success-pattern", metavar="REGEX", help="What --capture-initrd prints once the dump is saved.")
+VM_MEMORY_OPTION = typer.Option("1G", "--vm-memory", metavar="SIZE", help="The VM's RAM.")
+VM_CPUS_OPTION = typer.Option(1, "--vm-cpus", metavar="N", min=1, max=64, help="The VM's CPU count.")
+QEMU_OPTION = typer.Option(None, "--qemu", metavar="PATH", help="QEMU binary (default: qemu-system-<arch> on PATH).")
+ACCEL_OPTION = typer.Option(Accel.auto, "--accel", help="auto: KVM only once a KVM guest is proved to run.")
+TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help="Stop the VM after this long.")
+CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
+FIND_MIN_OPTION = typer.Option(
+    False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
+QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
+REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")
+
+
+@app.command()
+def rehearse(
+    system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    capture_image: str | None = REHEARSE_CAPTURE_IMAGE_OPTION,
+    capture_initrd: str | None = CAPTURE_INITRD_OPTION,
+    overlay_probe: bool = OVERLAY_PROBE_OPTION,
+    success_pattern: str | None = SUCCESS_PATTERN_OPTION,
+    vm_memory: str = VM_MEMORY_OPTION,
+    vm_cpus: int = VM_CPUS_OPTION,
+    qemu: str | None = QEMU_OPTION,
+    accel: Accel = ACCEL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    console_log: str | None = CONSOLE_LOG_OPTION,
+    find_min_crashkernel: bool = FIND_MIN_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: RehearseFormat = REHEARSE_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    no_progress: bool = QUIET_PROGRESS_OPTION,
+) -> None:
+    """Fire drill: boot the set-up in QEMU, arm kdump, panic, and follow the capture kernel."""
+    from kcheck.rehearse.command import RehearseRequest, emit, run_rehearse, stderr_progress
+
+    request = RehearseRequest(
+        system_image=system_image, kexec=kexec, kexec_file=kexec_file, cmdline=cmdline,
+        cmdline_file=cmdline_file, system_config=system_config, capture_config=capture_config,
+        capture_image=capture_image, capture_initrd=capture_initrd, overlay_probe=overlay_probe,
+        success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
+        accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
+        rule_files=tuple(rules or ()))
+    try:
+        report = run_rehearse(request, stderr_progress(no_progress))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed
+        raise KcheckError("rehearse", "interrupted: the VM was stopped and its files removed") from None
+    raise typer.Exit(emit(report, output_format.value, output, request))
+# --- end of kcheck rehearse ---------------------------------------------------
 
 
 @app.command("rules")

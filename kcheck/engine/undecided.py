@@ -38,7 +38,7 @@ _MISSING = {
     "kcheck preflight (a live host)": "no live host",
 }
 #: Optional inputs: a rule that needs one is not applicable without it.
-OPTIONAL_INPUTS = ("--system-image", "--capture-image")
+OPTIONAL_INPUTS = ("--system-image", "--capture-image", "the capture initrd, readable here")
 
 
 def missing_input(option: str) -> str | None:

@@ -199,6 +199,13 @@ class Setup:
         if head == "load_needed":
             plan = self.memory_map
             return plan.needed if plan is not None else None
+        if head in ("run_needed", "run_comfortable", "run_detail"):
+            from kcheck.facts.capture_memory import NotComputable, run_fact
+
+            try:
+                return run_fact(self, head)
+            except NotComputable as exc:
+                raise MissingInput(exc.args[0]) from None
         if head == "image_matches":
             image = self.capture.image
             if image is None or not kexec.kernel_path:
@@ -334,8 +341,9 @@ class Setup:
         return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
 
 
-_KEXEC_FACTS = ("option", "load_needed", "image_matches", "panic", "action", "file_syscall", "kernel_path",
-                "initrd", "type", "unknown", "syscall", "default_syscall")
+_KEXEC_FACTS = ("option", "load_needed", "run_needed", "run_comfortable", "run_detail", "image_matches",
+                "panic", "action", "file_syscall", "kernel_path", "initrd", "type", "unknown", "syscall",
+                "default_syscall")
 
 
 def _param_name(parts: list[str]) -> str:
