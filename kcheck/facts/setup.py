@@ -47,6 +47,9 @@ class Kernel:
     version_source: str | None
     arch: str | None
     image: KernelImage | None = None
+    #: Where the architecture came from, and what another source said against it.
+    arch_source: str | None = None
+    arch_conflict: str | None = None
 
     def lookup(self, parts: list[str]) -> Any:
         head = parts[0] if parts else ""
@@ -67,6 +70,8 @@ class Kernel:
             return str(self.version) if self.version else None
         if head == "arch":
             return self.arch
+        if head == "arch_conflict":
+            return self.arch_conflict
         if head == "pae":
             return self.pae
         if head == "load_address":
