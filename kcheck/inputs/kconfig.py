@@ -55,6 +55,10 @@ class KernelConfig:
     header_arch: str | None
     warnings: tuple[str, ...] = field(default=())
     header_release: str | None = None  # as written, e.g. "4.18.0-348.el8.x86_64"
+    #: When the config was read out of a kernel image (CONFIG_IKCONFIG): the image's
+    #: architecture from its ELF machine or boot header, and which of them said so.
+    container_arch: str | None = None
+    container: str | None = None
 
     def get(self, symbol: str) -> str | None:
         return self.values.get(symbol)
@@ -329,7 +333,8 @@ def config_from_bytes(path: str, data: bytes) -> KernelConfig:
 
         data = unpack(path, data, kind, CONFIG_LIMIT)
     if b"\0" in data[:4096] and not _text_with_nul(data):  # an image (or a compressed one)
-        data = _embedded_config(path)
+        config = parse_config_text(decode_text(path, _embedded_config(path), what="kernel .config"), path)
+        return _with_container(config, path)
     return parse_config_text(decode_text(path, data, what="kernel .config"), path)
 
 
@@ -343,6 +348,22 @@ def _text_with_nul(data: bytes) -> bool:
     head = data[:data.find(b"\0")]
     return head.startswith((b"#", b"CONFIG_")) and head.isascii() and \
         all(32 <= c < 127 or c in (9, 10, 13) for c in head)
+
+
+def _with_container(config: KernelConfig, path: str) -> KernelConfig:
+    """The config read from an image, with the image's own architecture (headers only)."""
+    from kcheck.domain.records import replace
+    from kcheck.inputs.image import read_image
+
+    try:
+        image = read_image(path)
+    except InputError:
+        return config
+    if image.arch is None:
+        return config
+    how = "ELF machine" if "elf" in str(image.format).lower() or "vmlinux" in str(image.format).lower() \
+        else "boot header"
+    return replace(config, container_arch=image.arch, container=f"the image's {how} ({image.format})")
 
 
 def _embedded_config(path: str) -> bytes:
