@@ -172,14 +172,7 @@ class RuleInfo:
     severity: Severity
     kernel: str
     source: str
-    rule: Any = field(default=None, compare=False)  # the Rule, for the help text
-
-    @property
-    def help(self) -> str:
-        """The ``kcheck explain`` body, built only for the formats that show it (SARIF)."""
-        from kcheck.engine.docs import rule_help
-
-        return rule_help(self.rule, width=0) if self.rule is not None else ""
+    rule: Any = field(default=None, compare=False)  # the Rule: SARIF's help text is built from it
 
 
 @record

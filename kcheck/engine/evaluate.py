@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from kcheck.domain import arch as arches
-from kcheck.engine.predicates import Unknown, UnknownFact
+from kcheck.engine.predicates import UnknownFact
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import RuleError
-from kcheck.facts.setup import Kernel, MissingInput, Setup
+from kcheck.facts.protocol import MissingInput, Unknown
+from kcheck.facts.setup import Kernel, Setup
 from kcheck.domain.memparse import format_size
 from kcheck.domain.findings import Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.units import format_hex

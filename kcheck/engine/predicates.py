@@ -20,14 +20,11 @@ from typing import Any, Protocol
 
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
+from kcheck.facts.protocol import Facts, Unknown
 
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
              "power_of_two", "contains")
 NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
-
-
-class Unknown(Exception):
-    """The predicate cannot be decided: a value or an input is missing."""
 
 
 class UnknownFact(Exception):
@@ -39,10 +36,6 @@ def _lookup(facts: Facts, path: str) -> Any:
         return facts.lookup(path)
     except KeyError:
         raise UnknownFact(path) from None
-
-
-class Facts(Protocol):
-    def lookup(self, path: str) -> Any: ...
 
 
 class Predicate(Protocol):

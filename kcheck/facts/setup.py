@@ -24,6 +24,7 @@ from kcheck.domain.kexec import KexecCommand
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
+from kcheck.facts.protocol import MissingInput, Unknown
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
-
-
-class MissingInput(Exception):
-    """A rule needs an input the user did not give; ``args[0]`` names the option."""
 
 
 @record
@@ -142,8 +139,7 @@ class Setup:
         """A live-host fact (``kcheck preflight`` only); unknowable ones skip the rule."""
         if self.host is None:
             raise MissingInput("kcheck preflight (a live host)")
-        from kcheck.engine.predicates import Unknown
-        from kcheck.inputs.host import Unknowable
+        from kcheck.inputs.host import Unknowable  # lazy: host modules load only for host facts
 
         value = self.host_facts[path]
         if isinstance(value, Unknowable):

@@ -26,6 +26,7 @@ from kcheck.domain.findings import (
     TargetReport,
     WaiverStatus,
 )
+from kcheck.engine.docs import rule_help
 from kcheck.reporters import relative_path, single_target
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -76,7 +77,8 @@ def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
 
 
 def _descriptor(rule: RuleInfo) -> dict[str, Any]:
-    help_text = rule.help  # built from the rule on each access
+    # The `kcheck explain` body, built only here: the one format that shows it.
+    help_text = rule_help(rule.rule, width=0) if rule.rule is not None else ""
     return {
         "id": rule.id,
         "name": rule.name,

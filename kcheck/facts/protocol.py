@@ -1,0 +1,23 @@
+"""What the engine may assume of facts: a lookup by path, and two ways to not know.
+
+The engine depends on this protocol, not on the concrete set-up, so a rule
+is evaluated the same way over a checked set-up or a live host.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Facts(Protocol):
+    def lookup(self, path: str) -> Any:
+        """The value at a fact path; ``KeyError`` when no such path exists."""
+        ...
+
+
+class MissingInput(Exception):
+    """A rule needs an input the user did not give; ``args[0]`` names the option."""
+
+
+class Unknown(Exception):
+    """The predicate cannot be decided: a value or an input is missing."""
