@@ -20,4 +20,12 @@ class MissingInput(Exception):
 
 
 class Unknown(Exception):
-    """The predicate cannot be decided: a value or an input is missing."""
+    """The predicate cannot be decided: a value or an input is missing.
+
+    ``path`` names the fact that was unknown, so the engine can tell a value
+    only an optional input (an image) would give from one the set-up lacks.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
