@@ -301,6 +301,14 @@ def explain(
     sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
 
 
+@app.command("facts")
+def list_facts(output_format: ListFormat = LIST_FORMAT_OPTION) -> None:
+    """List every fact path a rule may name, with its type and what it means."""
+    from kcheck.facts.listing import fact_list
+
+    sys.stdout.write(fact_list(output_format.value))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every user-facing error into one line."""
     from typer.exceptions import TyperException

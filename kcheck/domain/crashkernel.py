@@ -27,7 +27,7 @@ Arch models, and where each fact comes from:
 
 from __future__ import annotations
 
-from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.domain.crashkernel_find import (
     find_crashkernel,
     last_token,
@@ -131,14 +131,14 @@ def _model(arch: str | None, version: KernelVersion | None) -> str:
     return "plain"
 
 
-def _default_low(arch: str | None, version: KernelVersion | None, text: str) -> int | None:
+def _default_low(arch: str | None, version: KernelVersion | None, parsed: Cmdline) -> int | None:
     """Low region size used when no ``,low`` is given (catalogue B.low)."""
     if arch == "i386":
         return None  # reserve_crashkernel_low() is CONFIG_X86_64 only (6.1 setup.c)
     if arch in ("x86_64", None):
         # 6.1 setup.c: max(swiotlb_size_or_default() + 8M, 256M); swiotlb= counts 2K slabs.
         swiotlb = 64 << 20
-        value = parse_cmdline(text).get("swiotlb")
+        value = parsed.get("swiotlb")
         if value:
             slabs, end = strtoull(value)
             if end:  # kernel/dma/swiotlb.c: ALIGN(slabs, IO_TLB_SEGSIZE) slabs of 2K
@@ -152,10 +152,11 @@ def _default_low(arch: str | None, version: KernelVersion | None, text: str) -> 
 class _Resolver:
     """Collects problems while replaying one kernel's decisions."""
 
-    def __init__(self, text: str, version: KernelVersion | None, arch: str | None, memory: int | None):
-        self.text, self.version, self.arch, self.memory = text, version, arch, memory
+    def __init__(self, text: str, version: KernelVersion | None, arch: str | None, memory: int | None,
+                 parsed: Cmdline):
+        self.text, self.version, self.arch, self.memory, self.parsed = text, version, arch, memory, parsed
         self.g: Grammar = grammar_for(version)
-        self.tokens = find_crashkernel(text, version=version)
+        self.tokens = find_crashkernel(text, version=version, parsed=parsed)
         self.problems: list[str] = []
         self.by_start = {t.start: t for t in self.tokens}
         self.word_end = {h.p: h.word_end for h in scan(text, self.g)}
@@ -209,17 +210,20 @@ class _Resolver:
 
 
 def resolve_crashkernel(cmdline_text: str, *, version: KernelVersion | None, arch: str | None,
-                        memory: int | None) -> Reservation | None:
+                        memory: int | None, parsed: Cmdline | None = None) -> Reservation | None:
     """Replay the kernel's crashkernel= handling. None if there is no token at all.
 
     ``version`` None means the newest kernel; ``arch`` None means the generic
     (6.7+) rules; ``memory`` is system RAM in bytes as the kernel counts it
-    (memblock size; /proc/iomem "System RAM" is a close estimate).  Never raises.
+    (memblock size; /proc/iomem "System RAM" is a close estimate).  ``parsed``:
+    the same line already tokenised, so it is not tokenised again.  Never raises.
     """
     arch = normalize_arch(arch)
     nul = cmdline_text.find("\0")
     text = cmdline_text if nul < 0 else cmdline_text[:nul]
-    r = _Resolver(text, version, arch, memory)
+    if parsed is None or parsed.text.partition("\0")[0] != text:
+        parsed = parse_cmdline(text)
+    r = _Resolver(text, version, arch, memory, parsed)
     if not r.tokens:
         return None
     if r.g.legacy:
@@ -277,7 +281,7 @@ def _low(r: _Resolver, model: str, high: bool, base: int) -> int | None | str:
     text, g = r.text, r.g
     low_p = last_token(text, ",low", g)
     lp = None if low_p is None else parse_suffix(token_value(text, low_p), ",low", g)
-    default = _default_low(r.arch, r.version, text)
+    default = _default_low(r.arch, r.version, r.parsed)
     if model == "x86_old":
         if r.arch == "i386" or (base and base < GIB4):
             return None

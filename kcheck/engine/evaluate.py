@@ -17,6 +17,7 @@ from kcheck.engine.predicates import UnknownFact
 from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import RuleError
+from kcheck.facts.catalogue import known as known_fact
 from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.facts.setup import Kernel, Setup
 from kcheck.domain.memparse import format_size
@@ -53,6 +54,20 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
         # file surfaces here, as an error in that file.
         raise RuleError(rule.file, f"rule {rule.id}: unknown fact {unknown_path.args[0]!r}") from None
     return RuleResult(rule.id, rule.concerns, Status.FAIL, finding=finding)
+
+
+def check_fact_paths(rule: Rule, source: str) -> None:
+    """Every fact the rule's check, condition and message name is in the catalogue.
+
+    The schema checks only a path's shape; a typo is found here, when the
+    file is loaded, even in a rule that does not apply to the set-up at hand.
+    """
+    paths = rule.check.paths() + (rule.when.paths() if rule.when is not None else [])
+    paths += [f"{rule.role}.{path}" if path.startswith("config.") else path
+              for path, _ in re.findall(_FIELD, rule.message)]
+    for path in paths:
+        if not known_fact(path):
+            raise RuleError(source, f"rule {rule.id}: unknown fact {path!r} (see 'kcheck facts')")
 
 
 def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, str | None]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.evaluate import check_fact_paths
 from kcheck.engine.fixes import compile_fixes
 from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
@@ -97,6 +98,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
         if from_user:
             validate_rule_document(document, str(path))
         for rule in compile_rule_document(document, str(path)):
+            check_fact_paths(rule, str(path))
             if rule.id in seen:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
