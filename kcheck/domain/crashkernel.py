@@ -27,6 +27,7 @@ Arch models, and where each fact comes from:
 
 from __future__ import annotations
 
+from kcheck.domain import arch as arches
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.domain.crashkernel_find import (
     find_crashkernel,
@@ -56,14 +57,6 @@ __all__ = [
     "normalize_arch", "offset_alignment", "parse_crashkernel_value", "resolve_crashkernel",
 ]
 
-ARCHES = ("i386", "x86_64", "arm64", "arm", "ppc64", "ppc64le", "s390x", "riscv64")
-_ALIASES = {
-    "amd64": "x86_64", "x86-64": "x86_64", "i686": "i386", "i586": "i386", "x86_32": "i386",
-    "aarch64": "arm64", "armhf": "arm", "armel": "arm", "armv7l": "arm", "powerpc64": "ppc64",
-    "ppc64el": "ppc64le", "powerpc64le": "ppc64le", "s390": "s390x", "riscv": "riscv64",
-}
-
-
 def _v(text: str) -> KernelVersion:
     version = KernelVersion.parse(text)
     assert version is not None
@@ -80,11 +73,13 @@ NEWEST = KernelVersion((999, 0, 0, 0))  # stands for "the newest kernel" (versio
 
 
 def normalize_arch(arch: str | None) -> str | None:
-    """Map common spellings (amd64, aarch64, ...) to kcheck's arch names."""
+    """kcheck's name for ``arch`` (amd64, aarch64, ... : :mod:`kcheck.domain.arch`'s one table).
+
+    A name it does not know is kept (lower-cased): it reserves by the plain rules.
+    """
     if arch is None:
         return None
-    arch = arch.strip().lower()
-    return _ALIASES.get(arch, arch)
+    return arches.canonical(arch) or arch.strip().lower()
 
 
 @record
