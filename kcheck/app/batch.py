@@ -14,13 +14,12 @@ import datetime
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport
 from kcheck.app.pipeline import CheckRequest
-from kcheck.domain.records import replace
+from kcheck.domain.records import record, replace
 from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
@@ -29,7 +28,7 @@ TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch")
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One set-up to check; ``line`` is where its table starts in the manifest."""
 
@@ -38,7 +37,7 @@ class Target:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class BatchOptions:
     """What every target shares: rule files, waivers, the day, the threshold, the manifest."""
 

@@ -9,16 +9,16 @@ system kernel's fragment, because it is one build.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from kcheck.domain.cmdline import normalise_param
 from kcheck.domain.findings import Finding, Report, Severity
 from kcheck.domain.kexec import canonical_option
+from kcheck.domain.records import field, record
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 
-@dataclass(frozen=True)
+@record
 class Requested:
     """A config value some rules need, with the rules that need it."""
 
@@ -27,7 +27,7 @@ class Requested:
     rules: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Manual:
     """A fix kcheck cannot apply by itself, and why."""
 
@@ -36,7 +36,7 @@ class Manual:
     reason: str
 
 
-@dataclass
+@record(frozen=False)
 class FixPlan:
     """Everything the findings ask to change, per target."""
 

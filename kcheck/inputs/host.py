@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
@@ -48,14 +48,14 @@ SMALL = 64 * 1024
 IOMEM_LIMIT = 16 * MiB
 
 
-@dataclass(frozen=True)
+@record
 class Unknowable:
     """A fact the tree cannot tell, and why."""
 
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class CrashRegion:
     start: int
     end: int
@@ -65,7 +65,7 @@ class CrashRegion:
         return self.end - self.start + 1
 
 
-@dataclass(frozen=True)
+@record
 class HostFacts:
     """What the host says about its kdump set-up, read once."""
 
