@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from kcheck.domain import arch as arches
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
+from kcheck.domain.memory import PAGE_SIZE
 from kcheck.domain.crashkernel_find import (
     find_crashkernel,
     last_token,
@@ -352,7 +353,7 @@ def _resolve_legacy(r: _Resolver) -> Reservation:
 
 
 def offset_alignment(arch: str | None, version: KernelVersion | None, *, arm_lpae: bool = False,
-                     page_size: int = 4096) -> int | None:
+                     page_size: int = PAGE_SIZE) -> int | None:
     """Alignment an explicit ``@offset`` needs, or None if the kernel checks none.
 
     x86: 2.6.13 none ("FIXME", verified); 1M via memblock_phys_alloc_range(size,

@@ -11,18 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcheck.domain import arch as arches
+from kcheck.domain.memory import page_align
 from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:  # the image package is imported only when an image is read
     from kcheck.inputs.image.model import KernelImage
 
-PAGE = 4096
 XLF_KERNEL_64 = 1 << 0
 XLF_CAN_BE_LOADED_ABOVE_4G = 1 << 1
-
-
-def page_align(value: int) -> int:
-    return (value + PAGE - 1) // PAGE * PAGE
 
 
 def load_range(image: KernelImage) -> tuple[int, int] | None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.domain.kexec import KexecCommand
+from kcheck.domain.memory import PAGE_SIZE, PPC_64K_PAGE_SIZE
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
@@ -218,5 +219,5 @@ class Setup:
 
         config = self.system.config
         lpae = config is not None and config.enabled("ARM_LPAE")
-        page = 65536 if config is not None and config.enabled("PPC_64K_PAGES") else 4096
+        page = PPC_64K_PAGE_SIZE if config is not None and config.enabled("PPC_64K_PAGES") else PAGE_SIZE
         return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
