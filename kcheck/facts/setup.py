@@ -25,11 +25,11 @@ from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
 from kcheck.facts.catalogue import resolve
+from kcheck.facts.memory_map import MemoryMap, build_map
 from kcheck.facts.protocol import MissingInput, Unknown
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
-    from kcheck.facts.memory_map import MemoryMap
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
@@ -140,8 +140,6 @@ class Setup:
     @cached_property
     def memory_map(self) -> MemoryMap | None:
         """Where everything sits in physical memory (see kcheck.facts.memory_map)."""
-        from kcheck.facts.memory_map import build_map
-
         return build_map(self)
 
     @cached_property
@@ -180,6 +178,7 @@ class Setup:
     @cached_property
     def crashkernel_facts(self) -> dict[str, Any]:
         """What the system kernel will reserve, as plain values for rules."""
+        # lazy: the crashkernel= model (~850 lines) loads only when a rule asks about it
         from kcheck.domain.crashkernel import find_crashkernel, resolve_crashkernel
 
         assert self.cmdline is not None
@@ -215,7 +214,7 @@ class Setup:
         return facts
 
     def _crashkernel_alignment(self) -> int | None:
-        from kcheck.domain.crashkernel import offset_alignment
+        from kcheck.domain.crashkernel import offset_alignment  # lazy: as above
 
         config = self.system.config
         lpae = config is not None and config.enabled("ARM_LPAE")

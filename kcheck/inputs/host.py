@@ -228,8 +228,7 @@ def read_host(root: str) -> HostFacts:
 
 def _not_an_image(path: str) -> str | None:
     """Why the file kexec would load is no kernel image (from its bytes), or None."""
-    from kcheck.domain.errors import InputError
-    from kcheck.inputs.image import identify
+    from kcheck.inputs.image import identify  # lazy: the image readers, only when a capture kernel is named
 
     try:
         identify(path)
