@@ -38,8 +38,25 @@ class Status(enum.Enum):
     SKIP = "skip"
 
 
-#: The kernels and inputs a rule can concern.
-KERNELS = ("system", "capture", "boot", "kexec", "host")
+#: What a finding can concern (a rule's ``concerns``), with the words reports use for it:
+#: the two kernels, the boot command line, the kexec command and a live host.
+INPUTS: dict[str, str] = {"system": "system kernel", "capture": "capture kernel",
+                          "boot": "boot command line", "kexec": "kexec command", "host": "host"}
+KERNELS = tuple(INPUTS)
+#: The two kernels of a set-up: what a rule's ``role`` and a fix's config may name.
+ROLES = ("system", "capture")
+
+#: The command edits a fix can make, as verb -> (the command it edits, the text report's words).
+EDITS: dict[str, tuple[str, str]] = {
+    "cmdline_add": ("boot command line", "add {} to the boot command line"),
+    "cmdline_remove": ("boot command line", "remove {} from the boot command line"),
+    "kexec_add": ("kexec command", "add {} to the kexec command"),
+    "kexec_remove": ("kexec command", "remove {} from the kexec command"),
+    "append_add": ("capture command line", "append {} to the capture command line"),
+    "append_remove": ("capture command line", "drop {} from the capture command line"),
+}
+#: Everything a fix can hold, in the order ``kcheck explain`` shows it.
+FIX_VERBS = ("config", *EDITS, "text")
 
 
 @record
@@ -82,8 +99,7 @@ class Fix:
         if self.config:
             out["config"] = {f"CONFIG_{k}": v for k, v in self.config}
             out["config_kernel"] = self.config_kernel
-        for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
-                     "append_add", "append_remove"):
+        for name in EDITS:
             value = getattr(self, name)
             if value:
                 out[name] = list(value)
@@ -97,18 +113,11 @@ class Fix:
         if self.config:
             parts.append(", ".join(_config_line(k, v) for k, v in self.config)
                          + f" in the {self.config_kernel} kernel")
-        if self.cmdline_remove:
-            parts.append("remove " + " ".join(self.cmdline_remove) + " from the boot command line")
-        if self.cmdline_add:
-            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
-        if self.kexec_remove:
-            parts.append("remove " + " ".join(self.kexec_remove) + " from the kexec command")
-        if self.kexec_add:
-            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
-        if self.append_remove:
-            parts.append("drop " + " ".join(self.append_remove) + " from the capture command line")
-        if self.append_add:
-            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
+        verbs = list(EDITS)
+        for add, remove in zip(verbs[0::2], verbs[1::2]):  # removals first, as a user edits
+            for verb in (remove, add):
+                if getattr(self, verb):
+                    parts.append(EDITS[verb][1].format(" ".join(getattr(self, verb))))
         if self.text:
             parts.append(self.text)
         return "; ".join(parts)

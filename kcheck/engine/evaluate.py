@@ -21,7 +21,7 @@ from kcheck.facts.catalogue import known as known_fact
 from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.facts.setup import Kernel, Setup
 from kcheck.domain.memparse import format_size
-from kcheck.domain.findings import Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.units import format_hex
 
 # Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
@@ -183,7 +183,7 @@ def _fix(rule: Rule, setup: Setup) -> Fix:
 def _location(rule: Rule, setup: Setup) -> Location | None:
     """The config line of the first symbol the check reads, else the input itself."""
     config = getattr(setup, rule.role).config
-    if rule.concerns in ("system", "capture") and config is not None:
+    if rule.concerns in ROLES and config is not None:
         for symbol in rule.check.symbols():
             line = config.lines.get(symbol)
             if line is not None:

@@ -14,19 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.domain.findings import EDITS, FIX_VERBS, ROLES
 from kcheck.domain.records import record
 from kcheck.domain.version import KernelVersion, VersionRange
 
-#: What a fix can do, in the order kcheck explain shows it.
-FIX_VERBS = ("config", "cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
-             "append_add", "append_remove", "text")
-#: The words of each verb in ``kcheck explain`` and the text report.
-VERB_LABELS = {
-    "cmdline_add": "add to the boot command line", "cmdline_remove": "remove from the boot command line",
-    "kexec_add": "add to the kexec command", "kexec_remove": "remove from the kexec command",
-    "append_add": "add to the capture command line", "append_remove": "remove from the capture command line",
-}
-_ROLES = ("system", "capture")
+#: The words of each command edit (findings.EDITS, the one table of them) in ``kcheck explain``.
+VERB_LABELS = {verb: f"{'add to' if verb.endswith('_add') else 'remove from'} the {command}"
+               for verb, (command, _) in EDITS.items()}
 
 
 @record
@@ -93,7 +87,7 @@ def _variant(table: dict[str, Any], role: str, where: str) -> FixVariant:
         if not arches.known_selector(name):
             raise ValueError(f"{where}.applies.arch: unknown architecture {name!r}")
     fix_role = table.get("role", role)
-    if fix_role not in _ROLES:
+    if fix_role not in ROLES:
         raise ValueError(f"{where}.role: must be \"system\" or \"capture\", not {fix_role!r}")
     spec = {verb: table[verb] for verb in FIX_VERBS if verb in table}
     return FixVariant(VersionRange.parse(applies.get("versions", "")), arch, fix_role, spec)

@@ -21,7 +21,7 @@ from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
 from kcheck.engine.rule_cache import cached
 from kcheck.domain.errors import InputError, RuleError
-from kcheck.domain.findings import KERNELS, Severity
+from kcheck.domain.findings import KERNELS, ROLES, Severity
 from kcheck.domain.resources import data_path
 from kcheck.domain.version import VersionRange
 from kcheck.inputs.files import read_bounded
@@ -143,8 +143,8 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
         if concerns not in KERNELS:
             raise ValueError(f"concerns: {concerns!r} is not one of {', '.join(KERNELS)}")
         applies = table.get("applies", {})
-        role = applies.get("role", concerns if concerns in ("system", "capture") else "system")
-        if role not in ("system", "capture"):
+        role = applies.get("role", concerns if concerns in ROLES else "system")
+        if role not in ROLES:
             raise ValueError(f"applies.role: {role!r} is not system or capture")
         arch = tuple(applies.get("arch", ()))
         for name in arch:

@@ -23,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kcheck.domain.findings import ROLES
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.facts.protocol import Facts, Unknown
 
 #: The quantifiers of a set test (``configs = [...]``) and what they require of the symbols' values.
 QUANTIFIERS = ("some_is", "none_is", "every_is")
-ROLES = ("system", "capture")
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
              "power_of_two", "contains")
 NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from kcheck import __version__
 from kcheck.domain.findings import (
+    INPUTS,
     BatchReport,
     Finding,
     Report,
@@ -31,8 +32,7 @@ from kcheck.reporters import relative_path, single_target
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_INPUT_NAMES = {"boot": "boot command line", "kexec": "kexec command", "host": "host",
-                "system": "system kernel", "capture": "capture kernel"}
+_INPUT_NAMES = INPUTS
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
