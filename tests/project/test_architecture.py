@@ -1,4 +1,4 @@
-"""The layout the README describes holds: the layer contract and the module size limit."""
+"""The layout the README describes holds: the layer contract, one value-type system, the size limit."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ def test_import_linter_contracts_are_kept() -> None:
 def test_no_module_is_over_the_size_limit() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "kcheck").rglob("*.py")}
     assert {path: n for path, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_one_value_type_system() -> None:
+    """Value types are @record (kcheck/domain/records.py), never dataclasses."""
+    users = [str(p.relative_to(ROOT)) for p in (ROOT / "kcheck").rglob("*.py")
+             if "dataclasses" in p.read_text() and p.name != "records.py"]
+    assert users == []
