@@ -18,8 +18,7 @@ from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import RuleError
 from kcheck.facts.catalogue import known as known_fact
-from kcheck.facts.protocol import MissingInput, Unknown
-from kcheck.facts.setup import Kernel, Setup
+from kcheck.facts.protocol import KernelFacts, MissingInput, SetupFacts, Unknown
 from kcheck.domain.memparse import format_size
 from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.units import format_hex
@@ -28,12 +27,12 @@ from kcheck.domain.units import format_hex
 _FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"
 
 
-def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
+def evaluate(rules: Iterable[Rule], setup: SetupFacts) -> list[RuleResult]:
     return [evaluate_rule(rule, setup) for rule in rules]
 
 
-def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
-    scope: Kernel = getattr(setup, rule.role)
+def evaluate_rule(rule: Rule, setup: SetupFacts) -> RuleResult:
+    scope: KernelFacts = getattr(setup, rule.role)
     reason, undecided = _not_applicable(rule, scope, setup.same_kernel)
     if reason:
         return RuleResult(rule.id, rule.concerns, Status.SKIP, reason, undecided=undecided)
@@ -70,7 +69,7 @@ def check_fact_paths(rule: Rule, source: str) -> None:
             raise RuleError(source, f"rule {rule.id}: unknown fact {path!r} (see 'kcheck facts')")
 
 
-def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, str | None]:
+def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[str, str | None]:
     """Why the rule is skipped before its check runs ("" if it runs), and the undecided cause.
 
     What is known rules a rule out first: an arm64 kernel of unknown version
@@ -93,7 +92,7 @@ def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, 
     return "", None
 
 
-def _finding(rule: Rule, setup: Setup) -> Finding:
+def _finding(rule: Rule, setup: SetupFacts) -> Finding:
     return Finding(
         rule=rule.id,
         name=rule.name,
@@ -108,7 +107,7 @@ def _finding(rule: Rule, setup: Setup) -> Finding:
     )
 
 
-def render(template: str, rule: Rule, setup: Setup, role: str | None = None) -> str:
+def render(template: str, rule: Rule, setup: SetupFacts, role: str | None = None) -> str:
     """Fill ``{path}``/``{path|hex}``/``{path|size}`` fields with the set-up's values.
 
     ``config.X`` is the config of ``role`` (by default the rule's).  Values
@@ -146,18 +145,18 @@ def _show(value: Any, style: str | None) -> str:
     return str(value)
 
 
-def fix_variant(rule: Rule, setup: Setup) -> FixVariant | None:
+def fix_variant(rule: Rule, setup: SetupFacts) -> FixVariant | None:
     """The variant of the rule's fix right for the kernel at hand (its role's version and arch)."""
-    kernel: Kernel = getattr(setup, rule.role)
+    kernel: KernelFacts = getattr(setup, rule.role)
     return select(rule.fixes, kernel.version, kernel.arch)
 
 
-def _fix(rule: Rule, setup: Setup) -> Fix:
+def _fix(rule: Rule, setup: SetupFacts) -> Fix:
     variant = fix_variant(rule, setup)
     if variant is None:
         if not rule.fixes:
             return Fix()
-        kernel: Kernel = getattr(setup, rule.role)
+        kernel: KernelFacts = getattr(setup, rule.role)
         where = " ".join(str(part) for part in (kernel.version, kernel.arch) if part) or "of unknown version"
         return Fix(text=f"kcheck knows no fix for this {rule.role} kernel ({where}); see kcheck explain {rule.id}")
     spec, role = variant.spec, variant.role
@@ -180,7 +179,7 @@ def _fix(rule: Rule, setup: Setup) -> Fix:
     )
 
 
-def _location(rule: Rule, setup: Setup) -> Location | None:
+def _location(rule: Rule, setup: SetupFacts) -> Location | None:
     """The config line of the first symbol the check reads, else the input itself."""
     config = getattr(setup, rule.role).config
     if rule.concerns in ROLES and config is not None:
