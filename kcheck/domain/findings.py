@@ -46,14 +46,15 @@ KERNELS = tuple(INPUTS)
 #: The two kernels of a set-up: what a rule's ``role`` and a fix's config may name.
 ROLES = ("system", "capture")
 
-#: The command edits a fix can make, as verb -> (the command it edits, the text report's words).
+#: The command edits a fix can make, as verb -> (the command it edits, the text report's words),
+#: in the order a fix applies them: each command's removals before its additions.
 EDITS: dict[str, tuple[str, str]] = {
-    "cmdline_add": ("boot command line", "add {} to the boot command line"),
     "cmdline_remove": ("boot command line", "remove {} from the boot command line"),
-    "kexec_add": ("kexec command", "add {} to the kexec command"),
+    "cmdline_add": ("boot command line", "add {} to the boot command line"),
     "kexec_remove": ("kexec command", "remove {} from the kexec command"),
-    "append_add": ("capture command line", "append {} to the capture command line"),
+    "kexec_add": ("kexec command", "add {} to the kexec command"),
     "append_remove": ("capture command line", "drop {} from the capture command line"),
+    "append_add": ("capture command line", "append {} to the capture command line"),
 }
 #: Everything a fix can hold, in the order ``kcheck explain`` shows it.
 FIX_VERBS = ("config", *EDITS, "text")
@@ -113,11 +114,9 @@ class Fix:
         if self.config:
             parts.append(", ".join(_config_line(k, v) for k, v in self.config)
                          + f" in the {self.config_kernel} kernel")
-        verbs = list(EDITS)
-        for add, remove in zip(verbs[0::2], verbs[1::2]):  # removals first, as a user edits
-            for verb in (remove, add):
-                if getattr(self, verb):
-                    parts.append(EDITS[verb][1].format(" ".join(getattr(self, verb))))
+        for verb, (_, words) in EDITS.items():
+            if getattr(self, verb):
+                parts.append(words.format(" ".join(getattr(self, verb))))
         if self.text:
             parts.append(self.text)
         return "; ".join(parts)

@@ -18,7 +18,8 @@ from kcheck.domain.findings import EDITS, FIX_VERBS, ROLES
 from kcheck.domain.records import record
 from kcheck.domain.version import KernelVersion, VersionRange
 
-#: The words of each command edit (findings.EDITS, the one table of them) in ``kcheck explain``.
+#: The words of each command edit (findings.EDITS, the one table of them) in ``kcheck explain``,
+#: in the order a fix applies them (removals first).
 VERB_LABELS = {verb: f"{'add to' if verb.endswith('_add') else 'remove from'} the {command}"
                for verb, (command, _) in EDITS.items()}
 
