@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck.domain import arch as arches
 from kcheck.engine.fixes import FixVariant, select
@@ -18,10 +18,13 @@ from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import RuleError
 from kcheck.facts.catalogue import known as known_fact
-from kcheck.facts.protocol import KernelFacts, MissingInput, SetupFacts, Unknown
+from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.domain.memparse import format_size
 from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.units import format_hex
+
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import KernelFacts, SetupFacts
 
 # Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
 _FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"

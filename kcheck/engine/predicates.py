@@ -21,12 +21,15 @@ skipped with that reason instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kcheck.domain.findings import ROLES
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
-from kcheck.facts.protocol import Facts, Unknown
+from kcheck.facts.protocol import Unknown
+
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import Facts
 
 #: The quantifiers of a set test (``configs = [...]``) and what they require of the symbols' values.
 QUANTIFIERS = ("some_is", "none_is", "every_is")

@@ -6,7 +6,7 @@ the lookup (no chains of ``if`` over path strings), the unknown-path check of
 the rule loader and ``kcheck facts``.  A path written with ``<NAME>`` stands
 for a family: ``system.config.<SYMBOL>`` is every config symbol.
 
-Adding a fact: one :class:`Fact` line here (a host fact: a ``host.*`` key of
+Adding a fact: one ``_fact(...)`` line here (a host fact: a ``host.*`` key of
 :meth:`kcheck.inputs.host.HostFacts.facts` and its line in :data:`HOST`).
 """
 
@@ -37,6 +37,10 @@ class Fact:
     def input(self) -> str:
         """The input the fact comes from: system, capture, boot, kexec, setup or host."""
         return self.path.split(".", 1)[0]
+
+
+def _fact(path: str, kind: str, doc: str, get: Getter) -> tuple[str, str, str, Getter]:
+    return path, kind, doc, get
 
 
 # --- the system and the capture kernel ------------------------------------------------------
@@ -95,22 +99,22 @@ IMAGE: tuple[tuple[str, str, str, Callable[[Any, Any], Any]], ...] = (
 )
 
 
-def _kernel_facts(role: str) -> tuple[Fact, ...]:
+def _kernel_facts(role: str) -> tuple[tuple[str, str, str, Getter], ...]:
     what = f"the {role} kernel"
     return (
-        Fact(f"{role}.config.<SYMBOL>", "str|None",
+        _fact(f"{role}.config.<SYMBOL>", "str|None",
              f"CONFIG_<SYMBOL> of {what} as written: y, m, a number or a string; None when not set",
              _config(role)),
-        Fact(f"{role}.version", "str|None", f"{what}'s version (config header, image, or --kernel-version)",
+        _fact(f"{role}.version", "str|None", f"{what}'s version (config header, image, or --kernel-version)",
              lambda setup, _: str(v) if (v := getattr(setup, role).version) else None),
-        Fact(f"{role}.arch", "str|None", f"{what}'s architecture (i386, x86_64, arm64, ...)",
+        _fact(f"{role}.arch", "str|None", f"{what}'s architecture (i386, x86_64, arm64, ...)",
              _kernel(role, "arch")),
-        Fact(f"{role}.pae", "bool|None", f"an i386 {role} kernel uses PAE (X86_PAE or HIGHMEM64G); None elsewhere",
+        _fact(f"{role}.pae", "bool|None", f"an i386 {role} kernel uses PAE (X86_PAE or HIGHMEM64G); None elsewhere",
              _kernel(role, "pae")),
-        Fact(f"{role}.load_address", "address|None",
+        _fact(f"{role}.load_address", "address|None",
              f"where an x86 {role} kernel runs unrelocated: PHYSICAL_START aligned up to PHYSICAL_ALIGN",
              _kernel(role, "load_address")),
-    ) + tuple(Fact(f"{role}.image.{name}", kind, doc, _image(role, compute)) for name, kind, doc, compute in IMAGE)
+    ) + tuple(_fact(f"{role}.image.{name}", kind, doc, _image(role, compute)) for name, kind, doc, compute in IMAGE)
 
 
 # --- the boot command line -------------------------------------------------------------------
@@ -157,15 +161,15 @@ CRASHKERNEL = (
 )
 
 BOOT = (
-    Fact("boot.param.<name>", "str|bool|None",
+    _fact("boot.param.<name>", "str|bool|None",
          "a boot parameter's value, True when bare, None when absent (names may contain dots)",
          lambda setup, name: _param(_boot(setup), name)),
-    Fact("boot.kaslr", "bool|None", "the system kernel randomises its load address (RANDOMIZE_BASE, no nokaslr)",
+    _fact("boot.kaslr", "bool|None", "the system kernel randomises its load address (RANDOMIZE_BASE, no nokaslr)",
          lambda setup, _: (_boot(setup), setup.kaslr)[1]),
-    Fact("boot.crashkernel.advised", "bytes",
+    _fact("boot.crashkernel.advised", "bytes",
          "the crashkernel= size kcheck's fixes write: the current size when big enough, else 256M or what kexec needs",
          lambda setup, _: (_boot(setup), setup.crashkernel_advised)[1]),
-) + tuple(Fact(f"boot.crashkernel.{name}", kind, doc, _crashkernel(name)) for name, kind, doc in CRASHKERNEL)
+) + tuple(_fact(f"boot.crashkernel.{name}", kind, doc, _crashkernel(name)) for name, kind, doc in CRASHKERNEL)
 
 
 # --- the kexec command -----------------------------------------------------------------------
@@ -199,33 +203,33 @@ def _append(setup: Any) -> Any:
 
 
 KEXEC = (
-    Fact("kexec.option.<name>", "bool", "the kexec command has option --<name> (any spelling of it)",
+    _fact("kexec.option.<name>", "bool", "the kexec command has option --<name> (any spelling of it)",
          lambda setup, name: _kexec(setup).has(name)),
-    Fact("kexec.panic", "bool", "the command loads a panic (capture) kernel: -p / --load-panic", _attr("panic")),
-    Fact("kexec.action", "str|None", "what the command does: load-panic, load, exec, unload, ...", _attr("action")),
-    Fact("kexec.file_syscall", "bool|None", "kexec_file_load (-s) rather than kexec_load (-c); None: the default",
+    _fact("kexec.panic", "bool", "the command loads a panic (capture) kernel: -p / --load-panic", _attr("panic")),
+    _fact("kexec.action", "str|None", "what the command does: load-panic, load, exec, unload, ...", _attr("action")),
+    _fact("kexec.file_syscall", "bool|None", "kexec_file_load (-s) rather than kexec_load (-c); None: the default",
          _attr("file_syscall")),
-    Fact("kexec.kernel_path", "str|None", "the kernel image the command loads", _attr("kernel_path")),
-    Fact("kexec.initrd", "str|None", "the --initrd the command loads", _attr("initrd")),
-    Fact("kexec.type", "str|None", "the --type of the image (bzImage, elf-x86_64, ...)", _attr("kexec_type")),
-    Fact("kexec.unknown", "str|None", "options kexec-tools does not know (it refuses to run), comma-separated",
+    _fact("kexec.kernel_path", "str|None", "the kernel image the command loads", _attr("kernel_path")),
+    _fact("kexec.initrd", "str|None", "the --initrd the command loads", _attr("initrd")),
+    _fact("kexec.type", "str|None", "the --type of the image (bzImage, elf-x86_64, ...)", _attr("kexec_type")),
+    _fact("kexec.unknown", "str|None", "options kexec-tools does not know (it refuses to run), comma-separated",
          lambda setup, _: ", ".join(_kexec(setup).unknown) or None),
-    Fact("kexec.image_matches", "bool|None", "the loaded kernel is the --capture-image given (same file name)",
+    _fact("kexec.image_matches", "bool|None", "the loaded kernel is the --capture-image given (same file name)",
          _image_matches),
-    Fact("kexec.load_needed", "bytes|None", "memory kexec needs in the crash region: kernel, initrd, purgatory",
+    _fact("kexec.load_needed", "bytes|None", "memory kexec needs in the crash region: kernel, initrd, purgatory",
          _load_needed),
-    Fact("kexec.append.text", "str|None", "the capture kernel's command line, as kexec-tools builds it",
+    _fact("kexec.append.text", "str|None", "the capture kernel's command line, as kexec-tools builds it",
          lambda setup, _: c.text if (c := _append(setup)) else None),
-    Fact("kexec.append.length", "int", "length of the capture kernel's command line",
+    _fact("kexec.append.length", "int", "length of the capture kernel's command line",
          lambda setup, _: len(c.text) if (c := _append(setup)) else 0),
-    Fact("kexec.append.param.<name>", "str|bool|None", "a parameter of the capture kernel's command line",
+    _fact("kexec.append.param.<name>", "str|bool|None", "a parameter of the capture kernel's command line",
          lambda setup, name: _param(c, name) if (c := _append(setup)) else None),
 )
 
 SETUP = (
-    Fact("setup.same_kernel", "bool", "the capture kernel is the system kernel (no --capture-config)",
+    _fact("setup.same_kernel", "bool", "the capture kernel is the system kernel (no --capture-config)",
          lambda setup, _: setup.same_kernel),
-    Fact("setup.memory", "bytes|None", "the machine's RAM (--memory)", lambda setup, _: setup.memory),
+    _fact("setup.memory", "bytes|None", "the machine's RAM (--memory)", lambda setup, _: setup.memory),
 )
 
 
@@ -271,29 +275,40 @@ HOST = (
 )
 
 
-#: Every fact, in the order ``kcheck facts`` lists them.
-CATALOGUE: tuple[Fact, ...] = (
+#: Every fact as (path, type, doc, get), in the order ``kcheck facts`` lists them.  Plain
+#: tuples: building ~100 records on every start cost more than the lookups they serve; the
+#: :class:`Fact` records of :data:`CATALOGUE` are made only when something lists them.
+_TABLE: tuple[tuple[str, str, str, Getter], ...] = (
     _kernel_facts("system") + _kernel_facts("capture") + BOOT + KEXEC + SETUP
-    + tuple(Fact(f"host.{name}", kind, doc, _host(name)) for name, kind, doc in HOST)
+    + tuple(_fact(f"host.{name}", kind, doc, _host(name)) for name, kind, doc in HOST)
 )
 
-_EXACT: dict[str, Fact] = {f.path: f for f in CATALOGUE if "<" not in f.path}
-#: prefix -> (fact, whether the name may contain dots: parameters may, symbols and options may not)
-_FAMILIES: tuple[tuple[str, Fact, bool], ...] = tuple(
-    (f.path[: f.path.index("<")], f, f.path.endswith(".<name>") and ".param." in f.path)
-    for f in CATALOGUE if "<" in f.path)
+_EXACT: dict[str, Getter] = {path: get for path, _, _, get in _TABLE if "<" not in path}
+#: prefix -> (getter, whether the name may contain dots: parameters may, symbols and options may not)
+_FAMILIES: tuple[tuple[str, Getter, bool], ...] = tuple(
+    (path[: path.index("<")], get, path.endswith(".<name>") and ".param." in path)
+    for path, _, _, get in _TABLE if "<" in path)
 
 
-def resolve(path: str) -> tuple[Fact, str]:
-    """The fact a path names and its ``<NAME>`` part; ``KeyError`` for a path no fact has."""
-    fact = _EXACT.get(path)
-    if fact is not None:
-        return fact, ""
-    for prefix, fact, dotted in _FAMILIES:
+def __getattr__(name: str) -> Any:
+    """``CATALOGUE``: every fact as a :class:`Fact`, made on first use (PEP 562)."""
+    if name == "CATALOGUE":
+        catalogue = tuple(Fact(*entry) for entry in _TABLE)
+        globals()["CATALOGUE"] = catalogue
+        return catalogue
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def resolve(path: str) -> tuple[Getter, str]:
+    """How to compute the fact a path names, and its ``<NAME>`` part; ``KeyError`` for a path no fact has."""
+    get = _EXACT.get(path)
+    if get is not None:
+        return get, ""
+    for prefix, get, dotted in _FAMILIES:
         if path.startswith(prefix):
             name = path[len(prefix):]
             if name and (dotted or "." not in name) and not name.startswith(".") and not name.endswith("."):
-                return fact, name
+                return get, name
     raise KeyError(path)
 
 

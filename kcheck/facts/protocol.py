@@ -6,35 +6,34 @@ is evaluated the same way over a checked set-up or a live host.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the protocols are for annotations only: a Protocol class costs start-up time to make
+    from typing import Protocol
+
     from kcheck.domain.version import KernelVersion
 
+    class Facts(Protocol):
+        def lookup(self, path: str) -> Any:
+            """The value at a fact path; ``KeyError`` when no such path exists."""
+            ...
 
-class Facts(Protocol):
-    def lookup(self, path: str) -> Any:
-        """The value at a fact path; ``KeyError`` when no such path exists."""
-        ...
+    class KernelFacts(Protocol):
+        """What decides whether a rule applies to one kernel, and where its findings point."""
 
+        version: KernelVersion | None
+        arch: str | None
+        config: Any  # the kernel's KernelConfig (``path``, ``lines``), or None
+        image: Any
 
-class KernelFacts(Protocol):
-    """What decides whether a rule applies to one kernel, and where its findings point."""
+    class SetupFacts(Facts, Protocol):
+        """A whole set-up as the engine sees it: facts by path, both kernels, where the lines came from."""
 
-    version: KernelVersion | None
-    arch: str | None
-    config: Any  # the kernel's KernelConfig (``path``, ``lines``), or None
-    image: Any
-
-
-class SetupFacts(Facts, Protocol):
-    """A whole set-up as the engine sees it: facts by path, both kernels, where the lines came from."""
-
-    system: KernelFacts
-    capture: KernelFacts
-    same_kernel: bool
-    cmdline_source: str | None
-    kexec_source: str
+        system: KernelFacts
+        capture: KernelFacts
+        same_kernel: bool
+        cmdline_source: str | None
+        kexec_source: str
 
 
 class MissingInput(Exception):

@@ -105,8 +105,8 @@ class Setup:
         values = self._values
         if path in values:
             return values[path]
-        fact, name = resolve(path)
-        value = values[path] = fact.get(self, name)
+        get, name = resolve(path)
+        value = values[path] = get(self, name)
         return value
 
     @cached_property
