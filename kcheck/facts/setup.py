@@ -146,12 +146,18 @@ class Setup:
     def crashkernel_advised(self) -> int:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
-        kernel and initrd, when the images say."""
+        kernel and initrd, when the images say (on a live host also what its service loads and
+        the run-time estimate of KH008)."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
-        return advised_size(load_needed(self), current)
+        needs = [load_needed(self) or 0]
+        if self.host is not None:
+            # A live host knows more: what its service loads and kdumpctl's run-time estimate.
+            needs += [value for name in ("capture.load_size", "capture.run_size")
+                      if isinstance(value := self.host_facts.get(name), int) and not isinstance(value, bool)]
+        return advised_size(max(needs), current)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:
