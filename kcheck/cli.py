@@ -38,6 +38,19 @@ class ListFormat(str, enum.Enum):
     json = "json"
 
 
+class FleetFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    html = "html"
+
+
+class FleetFailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
 class FailOn(str, enum.Enum):
     error = "error"
     warning = "warning"
@@ -96,6 +109,12 @@ VERIFY_WITH_KBUILD_OPTION = typer.Option(
     False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
 SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
 LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
+REPORTS_ARGUMENT = typer.Argument(
+    ..., metavar="REPORT...", help="kcheck JSON reports (preflight, check, --manifest) or directories of *.json.")
+FLEET_FORMAT_OPTION = typer.Option(FleetFormat.text, "--format", help="Roll-up format.")
+FLEET_FAIL_ON_OPTION = typer.Option(
+    FleetFailOn.error, "--fail-on",
+    help="error: exit 1 when a host will not capture (or was not checked); warning: also on warnings.")
 RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
 
 
@@ -238,6 +257,21 @@ def preflight(
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
           require_complete=require_complete)
     raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
+
+
+@app.command()
+def fleet(
+    reports: list[str] = REPORTS_ARGUMENT,
+    output_format: FleetFormat = FLEET_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FleetFailOn = FLEET_FAIL_ON_OPTION,
+) -> None:
+    """Roll many pre-flight and check reports up: one row per host, grouped by verdict and reason."""
+    from kcheck.app.fleet import run_fleet
+
+    color = output is None and output_format is FleetFormat.text and sys.stdout.isatty()
+    raise typer.Exit(run_fleet(tuple(reports), output_format.value, output,
+                               None if fail_on is FleetFailOn.never else fail_on.value, color=color))
 
 
 @app.command()

@@ -87,8 +87,12 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
     if host.config is None:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
+    from kcheck.facts.host_map import host_memory_map
+
+    memory_map = host_memory_map(host)
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),
-                  verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)))
+                  verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)),
+                  memory_map=memory_map.as_dict() if memory_map else None)
 
 
 def decide(results: tuple[RuleResult, ...]) -> Verdict:
