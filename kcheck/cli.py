@@ -15,6 +15,12 @@ from typing import Any
 
 import typer
 
+from kcheck.domain.errors import KcheckError
+from kcheck.rehearse.options import (  # kcheck rehearse's options, kept beside it
+    RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
+    OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
+    TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -82,12 +88,16 @@ VERSION_OPTION = typer.Option(
     None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
 ARCH_OPTION = typer.Option(
     None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+KEXEC_TOOLS_VERSION_OPTION = typer.Option(
+    None, "--kexec-tools-version", metavar="X.Y.Z",
+    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
 RULES_OPTION = typer.Option(
     None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
 WAIVERS_OPTION = typer.Option(
     None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
 JOBS_OPTION = typer.Option(
-    None, "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")
+    None, "--jobs", "-j", metavar="N", min=1,
+    help="Worker processes for a batch (default: one per CPU this process may use).")
 OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
@@ -96,6 +106,9 @@ REQUIRE_COMPLETE_OPTION = typer.Option(
     False, "--require-complete",
     help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+PROGRESS_OPTION = typer.Option(
+    None, "--progress/--no-progress",
+    help="Show a batch's progress on stderr (default: only when stderr is a terminal).")
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
 CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
@@ -131,6 +144,7 @@ def check(
     memory: str | None = MEMORY_OPTION,
     kernel_version: str | None = VERSION_OPTION,
     arch: str | None = ARCH_OPTION,
+    kexec_tools_version: str | None = KEXEC_TOOLS_VERSION_OPTION,
     rules: list[str] | None = RULES_OPTION,
     waivers: str | None = WAIVERS_OPTION,
     manifest: str | None = MANIFEST_OPTION,
@@ -140,26 +154,33 @@ def check(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
-                     system_image, capture_image, memory, kernel_version, arch)
+                     system_image, capture_image, memory, kernel_version, arch, kexec_tools_version)
     waiver_list = _load_waivers(waivers)
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
 
-        targets = load_manifest(manifest, tuple(rules or ()))
-        batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
-                                                manifest, require_complete), jobs)
-        paths = tuple(getattr(t.request, key) for t in targets
-                      for key in PATH_KEYS)
-        _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())), require_complete=require_complete)
-        raise typer.Exit(batch.exit_status)
+        targets: list[Any] = []
+
+        def read_manifest() -> Any:  # once the workers are forked: they need not hold it
+            targets.extend(load_manifest(manifest, tuple(rules or ())))
+            return targets
+
+        def inputs() -> tuple[Any, ...]:
+            paths = dict.fromkeys(getattr(t.request, key) for t in targets for key in PATH_KEYS)
+            return (manifest, waivers, *paths, *(rules or ()))
+
+        raise typer.Exit(report_batch(
+            read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest,
+                                        require_complete),
+            output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress))
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
@@ -167,7 +188,7 @@ def check(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, system_image=system_image,
         capture_image=capture_image, memory=memory, kernel_version=kernel_version,
-        arch=arch, rule_files=tuple(rules or ()))
+        arch=arch, rule_files=tuple(rules or ()), kexec_tools_version=kexec_tools_version)
     report = run_check(request)
     if waiver_list:
         from kcheck.app.waivers import apply_waivers
@@ -192,16 +213,17 @@ def lint_configs(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.app.batch import BatchOptions, config_targets, run_batch
+    from kcheck.app.batch import BatchOptions, config_targets, report_batch
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
-    batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
-                                            _threshold(fail_on), require_complete=require_complete), jobs)
-    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
-          require_complete=require_complete)
-    raise typer.Exit(batch.exit_status)
+    raise typer.Exit(report_batch(
+        targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on),
+                              require_complete=require_complete),
+        output_format.value, output, (*files, waivers, *(rules or ())), verbose=verbose, jobs=jobs,
+        progress=progress))
 
 
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
@@ -311,6 +333,50 @@ def fix(
     sys.stdout.write(text)
     unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
     raise typer.Exit(1 if unfixed else 0)
+
+
+# --- kcheck rehearse (issue 11): the command; its options are in kcheck/rehearse/options.py ---
+@app.command()
+def rehearse(
+    system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    capture_image: str | None = REHEARSE_CAPTURE_IMAGE_OPTION,
+    capture_initrd: str | None = CAPTURE_INITRD_OPTION,
+    overlay_probe: bool = OVERLAY_PROBE_OPTION,
+    success_pattern: str | None = SUCCESS_PATTERN_OPTION,
+    vm_memory: str = VM_MEMORY_OPTION,
+    vm_cpus: int = VM_CPUS_OPTION,
+    qemu: str | None = QEMU_OPTION,
+    accel: Accel = ACCEL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    console_log: str | None = CONSOLE_LOG_OPTION,
+    find_min_crashkernel: bool = FIND_MIN_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: RehearseFormat = REHEARSE_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    no_progress: bool = QUIET_PROGRESS_OPTION,
+) -> None:
+    """Fire drill: boot the set-up in QEMU, arm kdump, panic, and follow the capture kernel."""
+    from kcheck.rehearse.command import RehearseRequest, emit, run_rehearse, stderr_progress
+
+    request = RehearseRequest(
+        system_image=system_image, kexec=kexec, kexec_file=kexec_file, cmdline=cmdline,
+        cmdline_file=cmdline_file, system_config=system_config, capture_config=capture_config,
+        capture_image=capture_image, capture_initrd=capture_initrd, overlay_probe=overlay_probe,
+        success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
+        accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
+        rule_files=tuple(rules or ()))
+    try:
+        report = run_rehearse(request, stderr_progress(no_progress))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed
+        raise KcheckError("rehearse", "interrupted: the VM was stopped and its files removed") from None
+    raise typer.Exit(emit(report, output_format.value, output, request))
+# --- end of kcheck rehearse ---------------------------------------------------
 
 
 @app.command("rules")

@@ -62,6 +62,7 @@ def host_setup(host: HostFacts) -> Setup:
         if service else "--kexec",
         memory=host.memory,
         host=host,
+        kexec_tools_version=host.kexec_tools[0] if host.kexec_tools else None,
     )
 
 
@@ -137,6 +138,7 @@ def host_inputs(host: HostFacts, setup: Setup) -> dict[str, Any]:
         "kexec_crash_loaded": host.kexec_crash_loaded,
         "kexec_crash_size": host.kexec_crash_size,
         "secure_boot": host.secure_boot,
+        "kexec_tools": {"version": host.kexec_tools[0], "source": host.kexec_tools[1]} if host.kexec_tools else None,
     }
     return inputs
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from kcheck.domain.kexec import default_syscall
 from kcheck.domain.records import record
 from kcheck.facts import image as image_facts
 from kcheck.facts.protocol import MissingInput
@@ -197,6 +198,39 @@ def _load_needed(setup: Any, _: str) -> int | None:
     return plan.needed if plan is not None else None
 
 
+def _run(name: str) -> Getter:
+    def get(setup: Any, _: str) -> Any:
+        from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: only rules about run size
+
+        _kexec(setup)
+        try:
+            return run_fact(setup, name)
+        except NotComputable as exc:
+            raise MissingInput(exc.args[0]) from None
+    return get
+
+
+def _root(name: str) -> Getter:
+    def get(setup: Any, _: str) -> Any:
+        from kcheck.facts.root import root_fact  # lazy: the root device tables load only for root rules
+
+        _kexec(setup)
+        return root_fact(setup, name)
+    return get
+
+
+#: (name, type, doc) of ``kexec.root.<name>``: the capture kernel's root device (its root=).
+ROOT = (
+    ("device", "str|None", "the capture kernel's root= as written"),
+    ("kind", "str|None", "the kind of device it names: sd disk, UUID, LABEL, nfs, md, lvm, ..."),
+    ("what", "str|None", "that device in words"),
+    ("needs_initrd", "bool|None", "only an initrd can find the device (UUID=, LABEL=, LVM, ...)"),
+    ("missing", "str|None", "the drivers the capture kernel lacks to reach its root device"),
+    ("fstype", "str|None", "the capture kernel's rootfstype= as written"),
+    ("fs_missing", "str|None", "the file system driver the capture kernel lacks for rootfstype="),
+)
+
+
 def _append(setup: Any) -> Any:
     _kexec(setup)
     return setup.capture_cmdline
@@ -207,8 +241,14 @@ KEXEC = (
          lambda setup, name: _kexec(setup).has(name)),
     _fact("kexec.panic", "bool", "the command loads a panic (capture) kernel: -p / --load-panic", _attr("panic")),
     _fact("kexec.action", "str|None", "what the command does: load-panic, load, exec, unload, ...", _attr("action")),
-    _fact("kexec.file_syscall", "bool|None", "kexec_file_load (-s) rather than kexec_load (-c); None: the default",
-         _attr("file_syscall")),
+    _fact("kexec.file_syscall", "bool", "the last syscall choice is -s (kexec_file_load)", _attr("file_syscall")),
+    _fact("kexec.syscall", "str|None", "the syscall asked for: kexec_file_load (-s), kexec_load (-c), auto (-a); None: none",
+          _attr("syscall")),
+    _fact("kexec.default_syscall", "str|None",
+          "what the kexec-tools release calls without -s/-c/-a: kexec_load before 2.0.27, auto since",
+          lambda setup, _: (_kexec(setup), default_syscall(setup.kexec_tools_version))[1]),
+    _fact("kexec.tools_version", "str|None", "the kexec-tools release (--kexec-tools-version, or the host's package)",
+          lambda setup, _: setup.kexec_tools_version),
     _fact("kexec.kernel_path", "str|None", "the kernel image the command loads", _attr("kernel_path")),
     _fact("kexec.initrd", "str|None", "the --initrd the command loads", _attr("initrd")),
     _fact("kexec.type", "str|None", "the --type of the image (bzImage, elf-x86_64, ...)", _attr("kexec_type")),
@@ -218,6 +258,11 @@ KEXEC = (
          _image_matches),
     _fact("kexec.load_needed", "bytes|None", "memory kexec needs in the crash region: kernel, initrd, purgatory",
          _load_needed),
+    _fact("kexec.run_needed", "bytes", "memory the capture kernel needs to run (the calibrated capture-memory model)",
+          _run("run_needed")),
+    _fact("kexec.run_comfortable", "bytes", "kexec.run_needed with the model's margin", _run("run_comfortable")),
+    _fact("kexec.run_detail", "str", "kexec.run_needed spelt out", _run("run_detail")),
+) + tuple(_fact(f"kexec.root.{name}", kind, doc, _root(name)) for name, kind, doc in ROOT) + (
     _fact("kexec.append.text", "str|None", "the capture kernel's command line, as kexec-tools builds it",
          lambda setup, _: c.text if (c := _append(setup)) else None),
     _fact("kexec.append.length", "int", "length of the capture kernel's command line",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
-from kcheck.domain.kexec import KexecCommand
+from kcheck.domain.kexec import KexecCommand, default_syscall
 from kcheck.domain.memory import PAGE_SIZE, PPC_64K_PAGE_SIZE
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
@@ -95,6 +95,8 @@ class Setup:
     memory: int | None
     kexec_source: str = "--kexec"
     host: HostFacts | None = None
+    #: The kexec-tools release that runs the command (--kexec-tools-version, or the host's package).
+    kexec_tools_version: str | None = None
 
     def lookup(self, path: str) -> Any:
         """The fact at ``path`` (see :mod:`kcheck.facts.catalogue`); ``KeyError`` if no fact has it.

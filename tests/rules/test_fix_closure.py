@@ -54,6 +54,9 @@ NEEDS_A_HUMAN: dict[str, str] = {
     "KX003": "which unknown option was meant is for the user to say",
     "KX006": "the initrd's path is only known on the machine",
     "KX009": "the initrd's path is only known on the machine",
+    "KX022": "the initrd's path is only known on the machine",
+    "KX023": "the initrd's path is only known on the machine (or which drivers to build in)",
+    "KX024": "the initrd's path is only known on the machine (or which file system to build in)",
     "KX015": "which parameters the capture kernel can do without is for the user to say",
 }
 #: Rules about an image whose fix is a config change: the re-check reads the same, old image.
