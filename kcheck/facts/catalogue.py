@@ -224,7 +224,7 @@ ROOT = (
     ("device", "str|None", "the capture kernel's root= as written"),
     ("kind", "str|None", "the kind of device it names: sd disk, UUID, LABEL, nfs, md, lvm, ..."),
     ("what", "str|None", "that device in words"),
-    ("needs_initrd", "bool|None", "only an initrd can find the device (UUID=, LABEL=, LVM, ...)"),
+    ("needs_initrd", "str|None", "why only an initrd can find the device (UUID=, LABEL=, LVM, ...); None: the kernel can"),
     ("missing", "str|None", "the drivers the capture kernel lacks to reach its root device"),
     ("fstype", "str|None", "the capture kernel's rootfstype= as written"),
     ("fs_missing", "str|None", "the file system driver the capture kernel lacks for rootfstype="),
