@@ -45,6 +45,9 @@ class Kernel:
     version_source: str | None
     arch: str | None
     image: KernelImage | None = None
+    #: Where the architecture came from, and what another source said against it.
+    arch_source: str | None = None
+    arch_conflict: str | None = None
 
     @property
     def load_address(self) -> int | None:
