@@ -13,14 +13,17 @@ everywhere and so must come last.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck.domain import arch as arches
 from kcheck.domain.findings import EDITS, FIX_VERBS, ROLES
 from kcheck.domain.records import record
 from kcheck.domain.version import KernelVersion, VersionRange
-from kcheck.engine.predicates import Facts, Predicate, Unknown, compile_predicate
-from kcheck.facts.protocol import MissingInput
+from kcheck.engine.predicates import Predicate, compile_predicate
+from kcheck.facts.protocol import MissingInput, Unknown
+
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import Facts
 
 #: The words of each command edit (findings.EDITS, the one table of them) in ``kcheck explain``,
 #: in the order a fix applies them (removals first).
