@@ -84,7 +84,7 @@ def read_setup(request: CheckRequest, reader: Reader | None = None) -> Setup:
         capture = _kernel("capture", capture_config, version, arch, capture_image)
     else:  # one kernel serves as both; its image too, unless another is named
         capture = Kernel("capture", system_config, system.version, system.version_source, system.arch,
-                         capture_image or system_image)
+                         capture_image or system_image, system.arch_source, system.arch_conflict)
     cmdline_text, cmdline_source = _cmdline(request, read)
     return Setup(
         system=system,
@@ -140,12 +140,21 @@ def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | Non
     if version is None and image is not None and image.release:
         version = KernelVersion.parse(image.release)
         version_source = "image" if version else None
-    arch_found = arch
-    if arch_found is None and config is not None:
-        arch_found = arches.from_config(config.get, config.header_arch)
-    if arch_found is None and image is not None:
-        arch_found = image.arch
-    return Kernel(role, config, version, version_source, arch_found, image)
+    arch_found, arch_source, conflict = kernel_arch(config, version, arch)
+    if arch_found is None and image is not None and image.arch:
+        arch_found, arch_source = image.arch, "image"
+    return Kernel(role, config, version, version_source, arch_found, image, arch_source, conflict)
+
+
+def kernel_arch(config: KernelConfig | None, version: KernelVersion | None,
+                option: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """The architecture of a kernel from ``--arch``, its config's symbols, the image the config
+    came from and its header (kcheck.domain.arch.detect), with any disagreement."""
+    if config is None:
+        return option, "--arch" if option else None, None
+    before = version is not None and version < KernelVersion((2, 6, 24, 0))
+    return arches.detect(option, config.get, config.header_arch, config.container_arch,
+                         config.container or "image", before_2_6_24=before)
 
 
 def _option_version(text: str | None) -> KernelVersion | None:
@@ -214,6 +223,7 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
             "version": str(k.version) if k.version else None,
             "version_source": k.version_source,
             "arch": k.arch,
+            "arch_source": k.arch_source,
             "warnings": list(k.config.warnings) if k.config and path else [],
             "image": _image_summary(k),
         }
