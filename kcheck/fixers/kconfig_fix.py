@@ -10,13 +10,13 @@ its reason, and read back; ``--verify-with-kbuild`` runs the kernel's own
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.fixers.plan import Requested
 
 
-@dataclass(frozen=True)
+@record
 class KernelFragment:
     """The fragment for one kernel and what is known about it."""
 

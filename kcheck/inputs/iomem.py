@@ -18,7 +18,8 @@ regions can be known.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 _LINE_RE = re.compile(r"^(?P<indent> *)(?P<start>[0-9a-fA-F]+)-(?P<end>[0-9a-fA-F]+) : (?P<name>.*?)\s*$")
 
@@ -26,7 +27,7 @@ CRASH_KERNEL = "Crash kernel"
 SYSTEM_RAM = "System RAM"
 
 
-@dataclass(frozen=True)
+@record
 class Resource:
     """One line of /proc/iomem: ``[start, end]`` inclusive, as the kernel prints it."""
 
@@ -46,7 +47,7 @@ MAX_CRASH_REGIONS = 2
 _ADDRESS_DIGITS = 16  # r_show() prints at most 64-bit addresses
 
 
-@dataclass(frozen=True)
+@record
 class Iomem:
     resources: tuple[Resource, ...]
     skipped: tuple[int, ...]  # 1-based numbers of lines that are not resources
