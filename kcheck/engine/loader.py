@@ -20,7 +20,7 @@ from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
 from kcheck.engine.rule_cache import cached, code_stamp
-from kcheck.engine.template import check_fact_paths
+from kcheck.engine.template import check_fact_paths as check_template_paths
 from kcheck.domain.errors import InputError, RuleError
 from kcheck.domain.findings import KERNELS, ROLES, Severity
 from kcheck.domain.resources import data_path
@@ -252,7 +252,7 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
         when_predicate = (compile_predicate(_expand_sets(when, sets, "when"), role, "when")
                           if when is not None else None)
         fixes = compile_fixes(_expand_fix_sets(table.get("fix"), sets), role)
-        check_fact_paths([*check.paths(), *(when_predicate.paths() if when_predicate else ())],
+        check_template_paths([],  # check and when: the fact catalogue (check_fact_paths) names them
                          _templates(table["message"], role, fixes, isinstance(table.get("fix"), list)))
         return Rule(
             id=rule_id,
