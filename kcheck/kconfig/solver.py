@@ -97,8 +97,13 @@ class Solver(Journal):
     # -- the search --------------------------------------------------------------------
 
     def cheapest(self, alternatives: list[tuple[int, Callable[[], None]]], what: str) -> None:
-        """Try each alternative, keep the one with the fewest extra assignments."""
-        best: tuple[int, int, int] | None = None
+        """Try each alternative, keep the one with the fewest extra assignments.
+
+        Among equally short ones the least disruptive wins: the one that changes
+        the fewest other symbols (on arm, SUSPEND=y rather than SMP=n for
+        ARCH_SUPPORTS_KEXEC = (!SMP || PM_SLEEP_SMP) && MMU), then menu order.
+        """
+        costs: list[tuple[int, int, int]] = []
         failures: list[str] = []
         for idx, (order, attempt) in enumerate(alternatives):
             mark = self.checkpoint()
@@ -107,13 +112,25 @@ class Solver(Journal):
             except Failure as e:
                 failures.append(str(e))
             else:
-                cost = (len(self.journal) - mark, order, idx)
-                if best is None or cost < best:
-                    best = cost
+                costs.append((len(self.journal) - mark, order, idx))
             self.rollback(mark)
-        if best is None:
+        if not costs:
             raise Failure(f"{what}: " + "; or ".join(dict.fromkeys(failures)) if failures else what)
-        alternatives[best[2]][1]()
+        fewest = min(costs)[0]
+        tied = [c for c in costs if c[0] == fewest]
+        if len(tied) > 1:
+            tied = sorted((self._disruption(alternatives[idx][1]), order, idx) for _, order, idx in tied)
+        alternatives[min(tied)[2]][1]()
+
+    def _disruption(self, attempt: Callable[[], None]) -> int:
+        """How many symbols change value when ``attempt`` is applied (then undone)."""
+        syms = self.k.unique_defined_syms
+        before = [s.str_value for s in syms]
+        mark = self.checkpoint()
+        attempt()
+        changed = sum(1 for s, v in zip(syms, before) if s.str_value != v)
+        self.rollback(mark)
+        return changed
 
     def make_true(self, expr: Any, need: int, why: Why, depth: int) -> None:
         kl = self.kl
@@ -283,24 +300,60 @@ class Solver(Journal):
             if sym.tri_value > tri:
                 raise Failure(forced_text(sym))
             raise Failure(f"CONFIG_{sym.name} cannot be set to {value} ({dep_text(sym)})")
-        # No prompt: the value comes from `depends on` + defaults or from selects.
-        me = Why(why.requester, why.need, True) if why else Why(sym.name, f"CONFIG_{sym.name}")
+        self._want_promptless(sym, tri, why, depth)
+
+    def _want_promptless(self, sym: Any, tri: int, why: Why | None, depth: int) -> None:
+        """A symbol without a prompt takes its value from `depends on` + defaults, selects and implies.
+
+        A default may be an expression (`def_bool X86_64 || (X86_32 && HIGHMEM)`,
+        `def_bool PM_SLEEP_SMP`): it is made true by setting what it is made of.
+        Each alternative is checked by reading the symbol back, since an earlier
+        `default` whose condition holds hides the later ones.
+        """
+        kl = self.kl
+        me = self._promptless_why(sym, why)
         if kl.expr_value(sym.direct_dep) < tri:
             self.make_true(sym.direct_dep, tri, me, depth + 1)
         if sym.tri_value >= tri:
             return
         alts = []
         for dval, cond in sym.defaults:
-            if kl.expr_value(dval) >= tri:
-                alts.append((self.order(cond), (lambda c=cond: self.make_true(c, tri, me, depth + 1))))
-        for term in kl.split_expr(sym.rev_dep, kl.OR):
-            if term is not self.k.n:
-                alts.append((self.order(term), (lambda t=term: self.make_true(t, tri, me, depth + 1))))
+            if dval.__class__ is not tuple and dval.is_constant and kl.expr_value(dval) < tri:
+                continue
+            alts.append((self.order(cond) if kl.expr_value(dval) >= tri else self.order(dval),
+                         (lambda d=dval, c=cond: self._reach(sym, tri, (c, d), me, depth))))
+        for dep in (sym.rev_dep, sym.weak_rev_dep):
+            for term in kl.split_expr(dep, kl.OR):
+                if term is not self.k.n:
+                    alts.append((self.order(term), (lambda t=term: self._reach(sym, tri, (t,), me, depth))))
         if not alts:
             raise Failure(f"CONFIG_{sym.name} has no prompt and nothing turns it on")
-        self.cheapest(alts, f"CONFIG_{sym.name} has no prompt")
+        self.cheapest(alts, f"CONFIG_{why.requester} needs {why.need}" if why else f"CONFIG_{sym.name} has no prompt")
         if sym.tri_value < tri:
             raise Failure(f"CONFIG_{sym.name} has no prompt and stays {sym.str_value}")
+
+    def _promptless_why(self, sym: Any, why: Why | None) -> Why:
+        """The need, in words, for a symbol set only through what it is made of."""
+        if why is not None and why.locked:
+            return why
+        made_of = [term_str(d) for d, _ in self.defaults_that_matter(sym)]
+        need = f"CONFIG_{sym.name}"
+        if len(made_of) == 1 and made_of[0] not in ("y", "m", "n"):
+            need = f"CONFIG_{sym.name} = {made_of[0]}"
+        return Why(why.requester if why else sym.name, need, True)
+
+    def defaults_that_matter(self, sym: Any) -> list[tuple[Any, Any]]:
+        """`default` entries that can give a value (a constant n never does)."""
+        kl = self.kl
+        return [(d, c) for d, c in sym.defaults
+                if d.__class__ is tuple or not d.is_constant or kl.expr_value(d) > 0]
+
+    def _reach(self, sym: Any, tri: int, exprs: tuple[Any, ...], me: Why, depth: int) -> None:
+        """Make every expression of ``exprs`` true, then check that ``sym`` really followed."""
+        for expr in exprs:
+            self.make_true(expr, tri, me, depth + 1)
+        if sym.tri_value < tri:
+            raise Failure(f"CONFIG_{sym.name} stays {sym.str_value} ({forced_text(sym)})")
 
     def _want_off(self, sym: Any, why: Why | None, depth: int) -> None:
         """Turn a symbol off: pick another choice member, stop its selectors, or break its deps."""
