@@ -2,7 +2,7 @@
 
 Each ``fuzz_<reader>.py`` feeds libFuzzer's bytes to one kcheck reader.  The
 contract every reader promises (README "Hostile input and fuzzing") is that
-bad input raises :class:`kcheck.errors.KcheckError` and nothing else, so a
+bad input raises :class:`kcheck.domain.errors.KcheckError` and nothing else, so a
 harness swallows exactly that and lets any other exception crash the run,
 which libFuzzer records as a crash artefact.
 """

@@ -6,7 +6,7 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.errors import KcheckError
+    from kcheck.domain.errors import KcheckError
     from kcheck.inputs.image.compression import decompress, detect_compression
     from kcheck.inputs.image.model import Compression
 

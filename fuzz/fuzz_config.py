@@ -6,7 +6,7 @@ import _harness  # sets sys.path first
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.errors import KcheckError
+    from kcheck.domain.errors import KcheckError
     import kcheck.inputs.image  # noqa: F401  read_config imports it lazily for images
     from kcheck.inputs.kconfig import parse_config_text, read_config
 

@@ -6,7 +6,7 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.errors import KcheckError
+    from kcheck.domain.errors import KcheckError
     from kcheck.inputs.image import extract_ikconfig, read_image
 
 ELF_MAGIC = b"\x7fELF"

@@ -6,8 +6,8 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.errors import KcheckError
-    from kcheck.inputs.kexec import parse_kexec
+    from kcheck.domain.errors import KcheckError
+    from kcheck.domain.kexec import parse_kexec
 
 
 def TestOneInput(data: bytes) -> None:

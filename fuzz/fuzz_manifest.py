@@ -6,8 +6,8 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.batch import check_target, BatchOptions, load_manifest
-    from kcheck.errors import KcheckError
+    from kcheck.app.batch import check_target, BatchOptions, load_manifest
+    from kcheck.domain.errors import KcheckError
 
 
 def TestOneInput(data: bytes) -> None:

@@ -11,11 +11,11 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    import kcheck.validate  # noqa: F401  imported lazily by the loader
+    import kcheck.inputs.validate  # noqa: F401  imported lazily by the loader
     from kcheck.engine.evaluate import evaluate
     from kcheck.engine.loader import load_rules
-    from kcheck.errors import KcheckError
-    from kcheck.pipeline import CheckRequest, read_setup
+    from kcheck.domain.errors import KcheckError
+    from kcheck.app.pipeline import CheckRequest, read_setup
 
 OLD = _harness.ROOT / "fixtures" / "2.6.13"
 SETUP = read_setup(CheckRequest(system_config=str(OLD / "system.config"), capture_config=str(OLD / "capture.config"),

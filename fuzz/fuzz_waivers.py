@@ -6,9 +6,9 @@ import _harness
 import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
-    from kcheck.errors import KcheckError
-    import kcheck.validate  # noqa: F401  imported lazily by load_waivers
-    from kcheck.waivers import load_waivers
+    from kcheck.domain.errors import KcheckError
+    import kcheck.inputs.validate  # noqa: F401  imported lazily by load_waivers
+    from kcheck.app.waivers import load_waivers
 
 
 def TestOneInput(data: bytes) -> None:

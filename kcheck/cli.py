@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from kcheck.errors import KcheckError
+from kcheck.domain.errors import KcheckError
 
 app = typer.Typer(
     add_completion=False,
@@ -119,7 +119,7 @@ def check(
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
-    from kcheck.pipeline import CheckRequest, run_check
+    from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                      system_image, capture_image, memory, kernel_version, arch)
@@ -127,7 +127,7 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
 
         targets = load_manifest(manifest, tuple(rules or ()))
         batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
@@ -147,7 +147,7 @@ def check(
         arch=arch, rule_files=tuple(rules or ()))
     report = run_check(request)
     if waiver_list:
-        from kcheck.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
@@ -170,7 +170,7 @@ def lint_configs(
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.batch import BatchOptions, config_targets, run_batch
+    from kcheck.app.batch import BatchOptions, config_targets, run_batch
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
@@ -182,20 +182,20 @@ def lint_configs(
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
     if path is None:
         return ()
-    from kcheck.waivers import load_waivers
+    from kcheck.app.waivers import load_waivers
 
     return load_waivers(path)
 
 
 def _threshold(fail_on: FailOn) -> Any:
-    from kcheck.model import Severity
+    from kcheck.domain.findings import Severity
 
     return None if fail_on is FailOn.never else Severity.parse(fail_on.value)
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
           inputs: tuple[str | None, ...]) -> None:
-    from kcheck.output import refuse_inputs, write_atomic
+    from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
@@ -219,12 +219,12 @@ def preflight(
     waivers: str | None = WAIVERS_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
-    from kcheck.preflight import run_preflight
+    from kcheck.app.preflight import run_preflight
 
     report = run_preflight(root, tuple(rules or ()))
     waiver_list = _load_waivers(waivers)
     if waiver_list:
-        from kcheck.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources))
@@ -249,8 +249,8 @@ def fix(
     output_format: ListFormat = SUMMARY_FORMAT_OPTION,
 ) -> None:
     """Write config fragments, a corrected boot command line and kexec command."""
-    from kcheck.fixers.write import make_fixes, render_json, write_outputs
-    from kcheck.pipeline import CheckRequest, read_setup, run_check_on
+    from kcheck.app.fix import make_fixes, render_json, write_outputs
+    from kcheck.app.pipeline import CheckRequest, read_setup, run_check_on
 
     if verify_with_kbuild and kernel_src is None:
         raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
@@ -276,7 +276,7 @@ def list_rules(
     output_format: ListFormat = LIST_FORMAT_OPTION,
 ) -> None:
     """List the rules: id, severity, where they apply, title."""
-    from kcheck.docs import rule_list
+    from kcheck.engine.docs import rule_list
 
     sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
 
@@ -287,7 +287,7 @@ def explain(
     rules: list[str] | None = RULES_OPTION,
 ) -> None:
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
-    from kcheck.docs import rule_page
+    from kcheck.engine.docs import rule_page
 
     sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
 

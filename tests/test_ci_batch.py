@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from kcheck.batch import BatchOptions, load_manifest, run_batch
-from kcheck.errors import InputError
-from kcheck.model import Severity
+from kcheck.app.batch import BatchOptions, load_manifest, run_batch
+from kcheck.domain.errors import InputError
+from kcheck.domain.findings import Severity
 from tests.ci_common import OLD, SARIF_SCHEMA, broken_setup, run_kcheck
 from tests.conftest import ROOT
 

@@ -8,8 +8,8 @@ import tomllib
 import pytest
 import yaml
 
-from kcheck.errors import InputError
-from kcheck.validate import validate
+from kcheck.domain.errors import InputError
+from kcheck.inputs.validate import validate
 from tests.ci_common import run_kcheck
 from tests.conftest import ROOT
 

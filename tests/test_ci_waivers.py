@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kcheck.errors import InputError
-from kcheck.model import Severity
-from kcheck.pipeline import CheckRequest, run_check
-from kcheck.waivers import Waiver, apply_waivers, load_waivers
+from kcheck.domain.errors import InputError
+from kcheck.domain.findings import Severity
+from kcheck.app.pipeline import CheckRequest, run_check
+from kcheck.app.waivers import Waiver, apply_waivers, load_waivers
 from tests.ci_common import broken_setup, run_kcheck
 from tests.conftest import ROOT
 

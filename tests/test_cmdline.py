@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kcheck.inputs.cmdline import (
+from kcheck.domain.cmdline import (
     Param,
     add_param,
     format_param,

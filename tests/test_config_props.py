@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.kconfig import parse_config_text, read_config
-from kcheck.version import KernelVersion
+from kcheck.domain.version import KernelVersion
 from tests.test_hostile_props import _scratch
 
 SETTINGS = settings(max_examples=int(os.environ.get("KCHECK_PROPS_EXAMPLES", "200")), deadline=None,

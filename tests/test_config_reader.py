@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.kconfig import parse_config_text, read_config
-from kcheck.version import KernelVersion
+from kcheck.domain.version import KernelVersion
 from tests.conftest import FIXTURES
 
 

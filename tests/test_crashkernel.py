@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcheck.inputs.crashkernel import (
+from kcheck.domain.crashkernel import (
     Range,
     find_crashkernel,
     format_size,
@@ -17,8 +17,8 @@ from kcheck.inputs.crashkernel import (
     parse_crashkernel_value,
     resolve_crashkernel,
 )
-from kcheck.inputs.memparse import memparse, strtoull
-from kcheck.version import KernelVersion
+from kcheck.domain.memparse import memparse, strtoull
+from kcheck.domain.version import KernelVersion
 
 K, M, G = 1 << 10, 1 << 20, 1 << 30
 V61 = KernelVersion.parse("6.1")

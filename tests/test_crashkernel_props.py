@@ -7,14 +7,14 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kcheck.inputs.crashkernel import (
+from kcheck.domain.crashkernel import (
     find_crashkernel,
     format_size,
     parse_crashkernel_value,
     resolve_crashkernel,
 )
-from kcheck.inputs.memparse import MASK64, memparse
-from kcheck.version import KernelVersion
+from kcheck.domain.memparse import MASK64, memparse
+from kcheck.domain.version import KernelVersion
 
 VERSIONS = [None] + [KernelVersion.parse(v) for v in ("2.6.13", "3.8", "5.19", "6.1", "6.12", "6.17")]
 ARCHES = [None, "i386", "x86_64", "arm64", "arm", "ppc64", "ppc64le", "s390x", "riscv64", "mips"]

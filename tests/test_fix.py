@@ -10,8 +10,8 @@ import pytest
 
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
-from kcheck.model import Severity
-from kcheck.pipeline import CheckRequest, read_setup
+from kcheck.domain.findings import Severity
+from kcheck.app.pipeline import CheckRequest, read_setup
 from tests.conftest import FIXTURES, run_kcheck
 from tests.corpus import corpus_dir, requires_corpus
 from tests.rules.harness import edit_config

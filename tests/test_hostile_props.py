@@ -23,9 +23,9 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kcheck.errors import InputError, KcheckError, RuleError
+from kcheck.domain.errors import InputError, KcheckError, RuleError
 from kcheck.inputs.iomem import parse_iomem
-from kcheck.inputs.kexec import _LONG, parse_kexec
+from kcheck.domain.kexec import _LONG, parse_kexec
 from kcheck.inputs.shellconf import parse_kdump_conf, parse_shell_vars
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -154,7 +154,7 @@ waiver_documents = _documents("waiver", st.fixed_dictionaries({
 @FILE_SETTINGS
 @given(waiver_documents)
 def test_waiver_loader_raises_only_input_error(document: str) -> None:
-    from kcheck.waivers import load_waivers
+    from kcheck.app.waivers import load_waivers
 
     path = _scratch(document.encode(), "waivers.toml")
     try:
@@ -184,7 +184,7 @@ manifest_documents = _documents("target", st.fixed_dictionaries({
 @given(manifest_documents)
 def test_manifest_loader_and_targets_raise_only_kcheck_errors(document: str) -> None:
     """load_manifest raises InputError or gives targets; a target's bad input is its error, not an exception."""
-    from kcheck.batch import BatchOptions, check_target, load_manifest
+    from kcheck.app.batch import BatchOptions, check_target, load_manifest
 
     path = _scratch(document.encode(), "manifest.toml")
     try:
@@ -243,7 +243,7 @@ rule_documents = _documents("rule", st.fixed_dictionaries({
 
 @lru_cache(maxsize=1)
 def _old_setup() -> Any:
-    from kcheck.pipeline import CheckRequest, read_setup
+    from kcheck.app.pipeline import CheckRequest, read_setup
 
     base = FIXTURES / "2.6.13"
     return read_setup(CheckRequest(system_config=str(base / "system.config"),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from image_build import build_bzimage, compress, link_vmlinux, size_append
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import extract_ikconfig, identify, read_image
 
 READERS: list[Callable[[str], object]] = [identify, read_image, extract_ikconfig]

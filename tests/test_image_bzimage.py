@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from image_build import CONFIG_TEXT, build_bzimage, compress, link_vmlinux, size_append
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import Compression, ImageFormat, extract_ikconfig, identify, read_image
 
 KINDS = {

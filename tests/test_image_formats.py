@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from image_build import CONFIG_TEXT, arm64_image, compress, put, size_append
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import Compression, ImageFormat, extract_ikconfig, identify, read_image
 
 BLOB = b"IKCFG_ST" + gzip.compress(CONFIG_TEXT, mtime=0) + b"IKCFG_ED"

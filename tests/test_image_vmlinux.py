@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from image_build import BANNER, CONFIG_TEXT, link_vmlinux
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import ImageFormat, extract_ikconfig, identify, read_image
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.kconfig import tree
 from kcheck.kconfig.compat import unsupported_construct
 from kcheck.kconfig.tree import kernel_version, load_kconfig

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kcheck.errors import InputError
-from kcheck.inputs.kexec import parse_kexec
+from kcheck.domain.errors import InputError
+from kcheck.domain.kexec import parse_kexec
 
 
 def test_kdump_txt_command() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.host import read_host
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import image_memory

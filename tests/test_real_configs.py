@@ -11,8 +11,8 @@ import pytest
 
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
-from kcheck.model import Severity, Status
-from kcheck.pipeline import CheckRequest, read_setup
+from kcheck.domain.findings import Severity, Status
+from kcheck.app.pipeline import CheckRequest, read_setup
 from tests.corpus import corpus_configs, requires_corpus
 from tests.modern_setups import TRUE_ERRORS, modern_setup
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kcheck.model import Status
+from kcheck.domain.findings import Status
 from tests.rules.harness import evaluate_case
 
 
@@ -18,7 +18,7 @@ def test_kb010_is_silent_without_any_crashkernel(tmp_path: Path) -> None:
 
 def test_crashkernel_auto_is_valid_on_rhel_kernels_only(tmp_path: Path) -> None:
     """crashkernel=auto is RHEL's (<= 8); upstream rejects it and reserves nothing."""
-    from kcheck.pipeline import CheckRequest, read_setup
+    from kcheck.app.pipeline import CheckRequest, read_setup
 
     config = tmp_path / "config-4.18.0-348.el8.x86_64"
     config.write_text("#\n# Automatically generated file; DO NOT EDIT.\n"
@@ -77,8 +77,8 @@ def test_nesting_below_the_limit_still_loads(tmp_path: Path) -> None:
 
 
 def test_deeply_nested_waiver_file_is_an_input_error(tmp_path: Path) -> None:
-    from kcheck.errors import InputError
-    from kcheck.waivers import load_waivers
+    from kcheck.domain.errors import InputError
+    from kcheck.app.waivers import load_waivers
 
     waivers = tmp_path / "waivers.toml"
     waivers.write_text('[[waiver]]\nrule = "KB001"\nreason = "why not"\nx = ' + "[" * 300 + "]" * 300 + "\n")
@@ -99,7 +99,7 @@ def test_manifest_path_with_a_nul_byte_is_a_target_error(tmp_path: Path) -> None
 
 
 def test_nul_in_a_path_is_an_input_error() -> None:
-    from kcheck.errors import InputError
+    from kcheck.domain.errors import InputError
     from kcheck.inputs.files import check_regular
     from kcheck.inputs.image import identify
 
@@ -226,8 +226,8 @@ def test_contains_on_a_boolean_fact_cannot_decide(tmp_path: Path) -> None:
     """`contains` on kexec.panic (a bool) raised TypeError: argument of type 'bool' is not iterable."""
     from kcheck.engine.evaluate import evaluate
     from kcheck.engine.loader import load_rules
-    from kcheck.model import Status
-    from kcheck.pipeline import CheckRequest, read_setup
+    from kcheck.domain.findings import Status
+    from kcheck.app.pipeline import CheckRequest, read_setup
 
     rules = load_rules([str(_user_rule(tmp_path, '{ fact = "kexec.panic", contains = "p" }'))], bundled=False)
     setup = read_setup(CheckRequest(system_config=str(OLD_CONFIG), kexec="kexec -p /boot/x"))
@@ -265,7 +265,7 @@ def test_atomic_output_keeps_the_usual_file_mode(tmp_path: Path) -> None:
     import os
     import stat
 
-    from kcheck.output import write_atomic
+    from kcheck.app.output import write_atomic
 
     fresh = tmp_path / "fresh.txt"
     mask = os.umask(0o022)
@@ -305,7 +305,7 @@ def test_manifest_table_lines_are_counted_in_linear_time(tmp_path: Path) -> None
     """Each [[target]]'s line was counted from the file start: 100,000 targets took 146 s."""
     import time
 
-    from kcheck.batch import _table_lines
+    from kcheck.app.batch import _table_lines
 
     manifest = tmp_path / "manifest.toml"
     manifest.write_text("".join(f'[[target]]\nname = "t{i}"\ncmdline = "ro"\n' for i in range(100_000)))
@@ -342,8 +342,8 @@ def test_a_fact_path_of_the_wrong_shape_is_an_error_in_the_rule_file(tmp_path: P
     path shorter or longer than its fact is now "unknown fact" in the rule's file."""
     from kcheck.engine.evaluate import evaluate
     from kcheck.engine.loader import load_rules
-    from kcheck.errors import RuleError
-    from kcheck.pipeline import CheckRequest, read_setup
+    from kcheck.domain.errors import RuleError
+    from kcheck.app.pipeline import CheckRequest, read_setup
 
     old = OLD_CONFIG.parent
     setup = read_setup(CheckRequest(system_config=str(OLD_CONFIG), capture_config=str(old / "capture.config"),

@@ -8,7 +8,7 @@ import pytest
 
 from kcheck.engine import rule_cache
 from kcheck.engine.loader import load_rules
-from kcheck.errors import RuleError
+from kcheck.domain.errors import RuleError
 from tests.test_schemas import GOOD_RULE
 
 
@@ -99,7 +99,7 @@ def test_hidden_files_among_the_bundled_rules_are_not_rules(cache: Path, tmp_pat
 def test_a_missing_bundled_rules_directory_is_one_clear_error(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from kcheck.engine import loader
-    from kcheck.errors import InputError
+    from kcheck.domain.errors import InputError
 
     monkeypatch.setattr(loader, "data_path", lambda name: tmp_path / "nowhere" / name)
     with pytest.raises(InputError, match="installation is incomplete"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kcheck.model import Status
+from kcheck.domain.findings import Status
 from tests.rules.harness import base_setup, evaluate_case, rules
 
 CASES = Path(__file__).parent / "rules"

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from kcheck.engine.loader import bundled_rule_files, load_rules
-from kcheck.errors import RuleError
+from kcheck.domain.errors import RuleError
 from tests.conftest import ROOT, as_args, run_kcheck
 
 RULE_SCHEMA = json.loads((ROOT / "schemas" / "rule.schema.json").read_text())

@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kcheck import arch as arches
+from kcheck.domain import arch as arches
 from kcheck.engine.predicates import Unknown, UnknownFact
 from kcheck.engine.rule import Rule
-from kcheck.errors import RuleError
-from kcheck.facts import Kernel, MissingInput, Setup
-from kcheck.inputs.memparse import format_size
-from kcheck.model import Finding, Fix, Location, RuleResult, Status
-from kcheck.units import format_hex
+from kcheck.domain.errors import RuleError
+from kcheck.facts.setup import Kernel, MissingInput, Setup
+from kcheck.domain.memparse import format_size
+from kcheck.domain.findings import Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.units import format_hex
 
 # Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
 _FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"

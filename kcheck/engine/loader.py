@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kcheck import arch as arches
+from kcheck.domain import arch as arches
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import Rule
-from kcheck.errors import InputError, RuleError
-from kcheck.model import KERNELS, Severity
-from kcheck.resources import data_path
-from kcheck.version import VersionRange
+from kcheck.domain.errors import InputError, RuleError
+from kcheck.domain.findings import KERNELS, Severity
+from kcheck.domain.resources import data_path
+from kcheck.domain.version import VersionRange
 
 RULE_FILE_LIMIT = 4 * 1024 * 1024
 
@@ -108,14 +108,14 @@ def read_rule_file(path: Path) -> dict[str, Any]:
 
 
 def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
-    from kcheck.validate import parse_toml
+    from kcheck.inputs.validate import parse_toml
 
     return parse_toml(data, source, "rule file", error=RuleError)
 
 
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
     """Check a rule document against the rule schema; name the field that is wrong."""
-    from kcheck.validate import validate
+    from kcheck.inputs.validate import validate
 
     validate(document, "rule.schema.json", source, error=RuleError)
 

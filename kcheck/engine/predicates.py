@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kcheck.records import record
-from kcheck.units import parse_number
+from kcheck.domain.records import record
+from kcheck.domain.units import parse_number
 
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
              "power_of_two", "contains")

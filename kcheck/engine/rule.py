@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kcheck.engine.predicates import Predicate
-from kcheck.model import RuleInfo, Severity
-from kcheck.records import field, record
-from kcheck.version import VersionRange
+from kcheck.domain.findings import RuleInfo, Severity
+from kcheck.domain.records import field, record
+from kcheck.domain.version import VersionRange
 
 
 @record

@@ -2,5 +2,6 @@
 
 plan.py collects the fixes as data, commands.py rewrites the boot command line
 and the kexec command, kconfig_fix.py makes config fragments survive
-olddefconfig with a real Kconfig tree, and write.py renders and writes it all.
+olddefconfig with a real Kconfig tree; kcheck.app.fix runs the fix loop and
+writes the outputs.
 """

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shlex
 
-from kcheck.inputs.cmdline import remove_params, set_param
-from kcheck.inputs.kexec import canonical_option, option_words
+from kcheck.domain.cmdline import remove_params, set_param
+from kcheck.domain.kexec import canonical_option, option_words
 
 
 def fix_cmdline(text: str, remove: list[str], add: list[str]) -> str:

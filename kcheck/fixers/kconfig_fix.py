@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.fixers.plan import Requested
 
 

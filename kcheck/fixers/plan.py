@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kcheck.model import Finding, Report, Severity
+from kcheck.domain.findings import Finding, Report, Severity
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 
 MiB = 1024 * 1024
 

@@ -19,13 +19,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
-from kcheck.inputs.memparse import format_size
+from kcheck.domain.memparse import format_size
 
 PAGE = 4096
 MiB = 1024 * 1024
@@ -241,7 +241,7 @@ def read_host(root: str) -> HostFacts:
 
 def _not_an_image(path: str) -> str | None:
     """Why the file kexec would load is no kernel image (from its bytes), or None."""
-    from kcheck.errors import InputError
+    from kcheck.domain.errors import InputError
     from kcheck.inputs.image import identify
 
     try:

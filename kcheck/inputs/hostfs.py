@@ -18,7 +18,7 @@ import os
 import stat
 from collections import deque
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.files import decode_text, read_bounded, read_head
 
 #: Linux gives up after 40 links in one lookup (MAXSYMLINKS, fs/namei.c).

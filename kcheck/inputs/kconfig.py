@@ -17,10 +17,10 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.files import MiB, decode_text, read_bounded
-from kcheck.records import field, record
-from kcheck.version import KernelVersion
+from kcheck.domain.records import field, record
+from kcheck.domain.version import KernelVersion
 
 #: Real configs are 100-300 KiB; anything this large is not one.
 CONFIG_LIMIT = 32 * MiB

@@ -13,7 +13,7 @@ What this layer does, and nothing else:
   same thing (the symbol is the MODULES symbol of the tree).  Files on disk
   are never touched.
 * Syntax that 14.1.0 cannot represent is detected and turned into a clear
-  :class:`~kcheck.errors.InputError` instead of a wrong model:
+  :class:`~kcheck.domain.errors.InputError` instead of a wrong model:
 
   - ``transitional`` (Linux 6.18+, kconfig commit "kconfig: Add transitional
     symbol attribute"; zephyrproject-rtos/Kconfiglib#25),
@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 
 # First word of a Kconfig line, the way kconfiglib's _command_match sees it.
 _FIRST_WORD = re.compile(r"\s*([A-Za-z0-9_-]+)")

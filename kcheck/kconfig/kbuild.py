@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.kconfig.tree import kernel_arch
 
 HOST_TOOLS = {"make": "make", "gcc": "gcc", "flex": "flex", "bison": "bison", "bash": "bash"}

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.kconfig.explain import Failure, dep_text
 from kcheck.kconfig.solver import Solver
 

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 
 # kcheck architecture name -> (kernel ARCH, SRCARCH).  ARCH=i386 / x86_64 fix
 # 64BIT through `default "$(ARCH)" != "i386"` / `if "$(ARCH)" = "x86"` in

@@ -1,4 +1,4 @@
-"""Reporters render a :class:`~kcheck.model.Report`; they never decide anything.
+"""Reporters render a :class:`~kcheck.domain.findings.Report`; they never decide anything.
 
 Each format is one module with ``render(report, *, color, verbose, fail_on)``
 and ``render_batch(batch, ...)`` for many set-ups.  The registry maps
@@ -13,7 +13,7 @@ import importlib
 import os
 from collections.abc import Callable
 
-from kcheck.model import BatchReport, Report, TargetReport
+from kcheck.domain.findings import BatchReport, Report, TargetReport
 
 FORMATS = {
     "text": "kcheck.reporters.text",

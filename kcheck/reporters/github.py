@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kcheck.model import (
+from kcheck.domain.findings import (
     BatchReport,
     Finding,
     Report,

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from kcheck import __version__
-from kcheck.model import BatchReport, Finding, Report, Severity
-from kcheck.records import asdict
+from kcheck.domain.findings import BatchReport, Finding, Report, Severity
+from kcheck.domain.records import asdict
 from kcheck.reporters import summary
 
 SCHEMA_VERSION = 1

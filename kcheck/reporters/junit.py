@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.model import BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import BatchReport, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kcheck.units import human_size
+from kcheck.domain.units import human_size
 
 
 def _size(value: int | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kcheck import __version__
-from kcheck.model import (
+from kcheck.domain.findings import (
     BatchReport,
     Finding,
     Report,

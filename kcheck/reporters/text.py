@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcheck.model import BatchReport, Finding, Report, Severity, WaiverStatus
+from kcheck.domain.findings import BatchReport, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary
 
 GROUPS = (
@@ -102,7 +102,7 @@ def _host_lines(host: dict | None) -> list[str]:
     """What ``kcheck preflight`` read from the host, in a few lines."""
     if not host:
         return []
-    from kcheck.inputs.memparse import format_size
+    from kcheck.domain.memparse import format_size
 
     lines = [f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
              f"kdump service {host.get('service') or 'none found'})"]

@@ -37,11 +37,11 @@ from typing import Any
 
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
-from kcheck.model import RuleResult
+from kcheck.domain.findings import RuleResult
 from kcheck.inputs.host import read_host
-from kcheck.pipeline import CheckRequest, read_setup
-from kcheck.units import parse_number
-from kcheck.preflight import host_setup
+from kcheck.app.pipeline import CheckRequest, read_setup
+from kcheck.domain.units import parse_number
+from kcheck.app.preflight import host_setup
 from tests.corpus import corpus_configs
 from tests.modern_setups import modern_setup
 from tests.preflight_helpers import copy_tree

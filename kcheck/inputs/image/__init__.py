@@ -6,7 +6,7 @@ Public API::
     read_image(path) -> KernelImage        # headers only, bounded reads
     extract_ikconfig(path) -> bytes | None # the CONFIG_IKCONFIG .config text
 
-Every problem with the file is an :class:`kcheck.errors.InputError`.
+Every problem with the file is an :class:`kcheck.domain.errors.InputError`.
 """
 
 from __future__ import annotations

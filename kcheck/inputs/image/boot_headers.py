@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image.model import (
     Arm64Header,
     ArmZImageHeader,

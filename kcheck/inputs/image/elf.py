@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image.elfnotes import gnu_build_id, parse_notes
 from kcheck.inputs.image.fileio import ImageFile
 from kcheck.inputs.image.model import ElfInfo, ElfNote, LoadSegment

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import BinaryIO
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.files import check_regular, file_kind
 
 # How many bytes identification looks at: enough for the x86 setup header

@@ -7,7 +7,7 @@ image, an x86 bzImage with an EFI stub and an arm64 Image all start with "MZ".
 
 from __future__ import annotations
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import boot_headers as bh
 from kcheck.inputs.image.compression import detect_compression
 from kcheck.inputs.image.elf import parse_ident

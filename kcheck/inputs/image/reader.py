@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image import boot_headers as bh
 from kcheck.inputs.image import x86
 from kcheck.inputs.image.compression import detect_compression

@@ -7,7 +7,7 @@ version says it exists: in a 2.04 image the bytes at 0x230.. are setup code.
 
 from __future__ import annotations
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 from kcheck.inputs.image.compression import detect_compression
 from kcheck.inputs.image.fileio import ImageFile
 from kcheck.inputs.image.model import (

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from kcheck.inputs.cmdline import parse_cmdline
-from kcheck.inputs.crashkernel_syntax import (
+from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain.crashkernel_syntax import (
     NAME,
     CrashkernelSpec,
     Grammar,
@@ -21,8 +21,8 @@ from kcheck.inputs.crashkernel_syntax import (
     grammar_for,
     parse_crashkernel_value,
 )
-from kcheck.records import record, replace
-from kcheck.version import KernelVersion
+from kcheck.domain.records import record, replace
+from kcheck.domain.version import KernelVersion
 
 
 @record

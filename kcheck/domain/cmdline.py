@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kcheck.records import record
+from kcheck.domain.records import record
 
 # lib/ctype.c: _S (\t \n \v \f \r), _SP (' ') and 0xA0 (_S|_SP).
 _SPACES = frozenset(" \t\n\v\f\r\xa0")

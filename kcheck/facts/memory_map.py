@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kcheck.image_facts import footprint, load_range, page_align, relocatable
-from kcheck.records import field, record
-from kcheck.units import human_size
+from kcheck.facts.image import footprint, load_range, page_align, relocatable
+from kcheck.domain.records import field, record
+from kcheck.domain.units import human_size
 
 if TYPE_CHECKING:
-    from kcheck.facts import Setup
+    from kcheck.facts.setup import Setup
 
 MiB = 1 << 20
 #: purgatory, the backup of the first 640K, ELF core headers (>= 16K) and boot params

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kcheck.records import record
+from kcheck.domain.records import record
 
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 # Only rule compilation reads ranges (a check loads them compiled from the cache): compiled on first use.

@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcheck.errors import InputError
-from kcheck.facts import Kernel, Setup
+from kcheck.domain.errors import InputError
+from kcheck.facts.setup import Kernel, Setup
 from kcheck.fixers.commands import fix_cmdline, fix_kexec
 from kcheck.fixers.kconfig_fix import KernelFragment, plain_fragment, resolved_fragment
 from kcheck.fixers.plan import FixPlan, Manual, build_plan, merge_plan
-from kcheck.inputs.cmdline import parse_cmdline
-from kcheck.inputs.kexec import parse_kexec
-from kcheck.model import Report
-from kcheck.output import refuse_inputs, write_atomic
-from kcheck.records import replace
+from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain.kexec import parse_kexec
+from kcheck.domain.findings import Report
+from kcheck.app.output import refuse_inputs, write_atomic
+from kcheck.domain.records import replace
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """``kcheck preflight``: will this host capture a crash dump?
 
-The host's own files become the same :class:`~kcheck.facts.Setup` that
+The host's own files become the same :class:`~kcheck.facts.setup.Setup` that
 ``kcheck check`` builds from options, so every rule applies unchanged:
 
 * system config: the running kernel's (/boot/config-<release>, /proc/config.gz
@@ -18,17 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from kcheck import arch as arches
+from kcheck.domain import arch as arches
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
-from kcheck.facts import Kernel, Setup
-from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.facts.setup import Kernel, Setup
+from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.host import HostFacts, read_host
 from kcheck.inputs.kconfig import read_config
-from kcheck.inputs.kexec import parse_kexec
-from kcheck.model import Finding, Report, RuleResult, Severity, Verdict
-from kcheck.pipeline import CheckRequest, describe_inputs
-from kcheck.version import KernelVersion
+from kcheck.domain.kexec import parse_kexec
+from kcheck.domain.findings import Finding, Report, RuleResult, Severity, Verdict
+from kcheck.app.pipeline import CheckRequest, describe_inputs
+from kcheck.domain.version import KernelVersion
 
 #: Findings that are consequences of others: the main reason only when alone.
 SYMPTOMS = frozenset({"KH009"})

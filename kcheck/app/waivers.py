@@ -2,7 +2,7 @@
 
 A waiver never hides a finding: the finding stays in every report, marked
 ``waived`` with the reason, and only stops counting for the exit status
-(:meth:`kcheck.model.Report.worst` ignores waived findings).  A waiver past
+(:meth:`kcheck.domain.findings.Report.worst` ignores waived findings).  A waiver past
 its ``expires`` date stops applying and says so; one that matches nothing is
 reported as stale so that waiver files do not silently rot.
 """
@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kcheck.errors import InputError
-from kcheck.model import Finding, Report, RuleResult, WaiverStatus
-from kcheck.records import replace
+from kcheck.domain.errors import InputError
+from kcheck.domain.findings import Finding, Report, RuleResult, WaiverStatus
+from kcheck.domain.records import replace
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Waiver:
 
 def load_waivers(path: str) -> tuple[Waiver, ...]:
     """Read and schema-check a waiver file (user input: validated at run time)."""
-    from kcheck.validate import read_toml, validate
+    from kcheck.inputs.validate import read_toml, validate
 
     document = read_toml(path, "waiver file")
     validate(document, "waivers.schema.json", path)

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from kcheck.errors import InputError, KcheckError
-from kcheck.resources import data_path
+from kcheck.domain.errors import InputError, KcheckError
+from kcheck.domain.resources import data_path
 
 TOML_LIMIT = 4 * 1024 * 1024
 #: Deepest nesting of tables/arrays a user document may have.  Real rules nest

@@ -1,8 +1,8 @@
 """Wire readers, facts, rules and the report together for one set-up.
 
 The CLI parses options into :class:`CheckRequest`; this module reads the
-inputs, builds the :class:`~kcheck.facts.Setup`, evaluates the rules and
-returns a :class:`~kcheck.model.Report`.  Nothing here prints or exits.
+inputs, builds the :class:`~kcheck.facts.setup.Setup`, evaluates the rules and
+returns a :class:`~kcheck.domain.findings.Report`.  Nothing here prints or exits.
 """
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kcheck import arch as arches
+from kcheck.domain import arch as arches
 from kcheck.engine.evaluate import evaluate
 from kcheck.engine.loader import load_rules
-from kcheck.errors import InputError
-from kcheck.facts import Kernel, Setup
-from kcheck.inputs.cmdline import parse_cmdline
+from kcheck.domain.errors import InputError
+from kcheck.facts.setup import Kernel, Setup
+from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
-from kcheck.inputs.kexec import KexecCommand, parse_kexec
-from kcheck.model import Report, Status
-from kcheck.records import field, record
-from kcheck.units import parse_number
-from kcheck.version import KernelVersion
+from kcheck.domain.kexec import KexecCommand, parse_kexec
+from kcheck.domain.findings import Report, Status
+from kcheck.domain.records import field, record
+from kcheck.domain.units import parse_number
+from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage

@@ -11,7 +11,7 @@ import os
 import stat
 from collections.abc import Iterable
 
-from kcheck.errors import InputError
+from kcheck.domain.errors import InputError
 
 
 def refuse_inputs(path: str, inputs: Iterable[str | None]) -> None:

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kcheck.errors import InputError, KcheckError
-from kcheck.model import BatchReport, Location, Report, Severity, TargetReport
-from kcheck.pipeline import CheckRequest
-from kcheck.records import replace
-from kcheck.waivers import Waiver, apply_waivers, merge_statuses
+from kcheck.domain.errors import InputError, KcheckError
+from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport
+from kcheck.app.pipeline import CheckRequest
+from kcheck.domain.records import replace
+from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
@@ -51,7 +51,7 @@ class BatchOptions:
 
 def load_manifest(path: str, rule_files: tuple[str, ...] = ()) -> tuple[Target, ...]:
     """Read and validate a manifest into targets with resolved paths."""
-    from kcheck.validate import read_toml, validate
+    from kcheck.inputs.validate import read_toml, validate
 
     document = read_toml(path, "manifest")
     validate(document, "manifest.schema.json", path)
@@ -82,7 +82,7 @@ def _table_lines(path: str) -> list[int]:
     header: counting from the start each time took minutes for 100,000 targets.
     """
     from kcheck.inputs.files import read_bounded
-    from kcheck.validate import TOML_LIMIT
+    from kcheck.inputs.validate import TOML_LIMIT
 
     text = read_bounded(path, TOML_LIMIT, what="manifest").decode("utf-8", "replace")
     lines: list[int] = []
@@ -128,7 +128,7 @@ def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None
 
 def check_target(target: Target, options: BatchOptions) -> TargetReport:
     """One target, in a worker process: its report, or its error as one line."""
-    from kcheck.pipeline import run_check
+    from kcheck.app.pipeline import run_check
 
     try:
         report = run_check(target.request)

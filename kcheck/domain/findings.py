@@ -1,6 +1,6 @@
 """The values that flow between kcheck's stages.
 
-Readers produce facts (see :mod:`kcheck.facts`), the engine turns rules and
+Readers produce facts (see :mod:`kcheck.facts.setup`), the engine turns rules and
 facts into :class:`RuleResult` values, and reporters and fixers only read a
 :class:`Report`.  Everything here is immutable so that no stage can change
 what an earlier one concluded.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from kcheck.records import field, record
+from kcheck.domain.records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -177,7 +177,7 @@ class RuleInfo:
     @property
     def help(self) -> str:
         """The ``kcheck explain`` body, built only for the formats that show it (SARIF)."""
-        from kcheck.docs import rule_help
+        from kcheck.engine.docs import rule_help
 
         return rule_help(self.rule, width=0) if self.rule is not None else ""
 

@@ -18,16 +18,16 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from kcheck.inputs.cmdline import Cmdline, parse_cmdline
+from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
-from kcheck.inputs.kexec import KexecCommand
-from kcheck.records import record
-from kcheck.units import parse_number
-from kcheck.version import KernelVersion
+from kcheck.domain.kexec import KexecCommand
+from kcheck.domain.records import record
+from kcheck.domain.units import parse_number
+from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
-    from kcheck.memory_map import MemoryMap
+    from kcheck.facts.memory_map import MemoryMap
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
@@ -59,7 +59,7 @@ class Kernel:
             name = _leaf(parts)
             if self.image is None:
                 raise MissingInput(f"--{self.role}-image")
-            from kcheck.image_facts import image_fact
+            from kcheck.facts.image import image_fact
 
             return image_fact(self.image, name, config_version=self.version, config_arch=self.arch)
         _leaf(parts, 0)
@@ -230,8 +230,8 @@ class Setup:
 
     @cached_property
     def memory_map(self) -> MemoryMap | None:
-        """Where everything sits in physical memory (see kcheck.memory_map)."""
-        from kcheck.memory_map import build_map
+        """Where everything sits in physical memory (see kcheck.facts.memory_map)."""
+        from kcheck.facts.memory_map import build_map
 
         return build_map(self)
 
@@ -260,7 +260,7 @@ class Setup:
     @cached_property
     def crashkernel_facts(self) -> dict[str, Any]:
         """What the system kernel will reserve, as plain values for rules."""
-        from kcheck.inputs.crashkernel import find_crashkernel, resolve_crashkernel
+        from kcheck.domain.crashkernel import find_crashkernel, resolve_crashkernel
 
         assert self.cmdline is not None
         tokens = find_crashkernel(self.cmdline.text, version=self.system.version)
@@ -294,7 +294,7 @@ class Setup:
         return facts
 
     def _crashkernel_alignment(self) -> int | None:
-        from kcheck.inputs.crashkernel import offset_alignment
+        from kcheck.domain.crashkernel import offset_alignment
 
         config = self.system.config
         lpae = config is not None and config.enabled("ARM_LPAE")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 def data_path(name: str) -> Path:
     """The directory of bundled ``rules`` or ``schemas``."""
-    package = os.path.dirname(os.path.realpath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # kcheck/
     installed = os.path.join(package, "_data", name)
     if os.path.isdir(installed):
         return Path(installed)

@@ -34,15 +34,15 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from kcheck.inputs.memparse import (
+from kcheck.domain.memparse import (
     ALL_SUFFIXES,
     LEGACY_SUFFIXES,
     MASK64,
     format_size,
     memparse,
 )
-from kcheck.records import field, record, replace
-from kcheck.version import KernelVersion
+from kcheck.domain.records import field, record, replace
+from kcheck.domain.version import KernelVersion
 
 Kind = Literal["simple", "ranges", "high", "low", "cma", "auto"]
 

@@ -27,14 +27,14 @@ Arch models, and where each fact comes from:
 
 from __future__ import annotations
 
-from kcheck.inputs.cmdline import parse_cmdline
-from kcheck.inputs.crashkernel_find import (
+from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain.crashkernel_find import (
     find_crashkernel,
     last_token,
     scan,
     token_value,
 )
-from kcheck.inputs.crashkernel_syntax import (
+from kcheck.domain.crashkernel_syntax import (
     NAME,
     V_CMA,
     CrashkernelSpec,
@@ -47,9 +47,9 @@ from kcheck.inputs.crashkernel_syntax import (
     parse_suffix,
     round_up_128m,
 )
-from kcheck.inputs.memparse import format_size, strtoull
-from kcheck.records import record
-from kcheck.version import KernelVersion
+from kcheck.domain.memparse import format_size, strtoull
+from kcheck.domain.records import record
+from kcheck.domain.version import KernelVersion
 
 __all__ = [
     "CrashkernelSpec", "Range", "Reservation", "find_crashkernel", "format_size",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import shlex
 
-from kcheck.errors import InputError
-from kcheck.records import record
+from kcheck.domain.errors import InputError
+from kcheck.domain.records import record
 
 # long option -> takes an argument
 _LONG = {
@@ -50,7 +50,7 @@ class KexecCommand:
 
     ``append`` is the capture command line as kexec-tools would pass it: the
     last ``--append``/``--command-line``, after ``/proc/cmdline`` when
-    ``--reuse-cmdline`` is given (see :mod:`kcheck.facts`).
+    ``--reuse-cmdline`` is given (see :mod:`kcheck.facts.setup`).
     """
 
     text: str

@@ -2,7 +2,7 @@
 
 ``0x1000000``, ``16777216``, ``16M``: ``parse_number`` accepts what kconfig
 hex/int symbols and memparse-style sizes use, without memparse's octal (the
-boot line's numbers go through :mod:`kcheck.inputs.memparse`, which also
+boot line's numbers go through :mod:`kcheck.domain.memparse`, which also
 formats sizes).
 """
 

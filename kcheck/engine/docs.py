@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
-from kcheck.errors import KcheckError
+from kcheck.domain.errors import KcheckError
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kcheck import arch as arches
-from kcheck.version import KernelVersion
+from kcheck.domain import arch as arches
+from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:  # the image package is imported only when an image is read
     from kcheck.inputs.image.model import KernelImage
