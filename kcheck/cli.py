@@ -266,8 +266,7 @@ def fix(
     write_outputs(result, output_dir, inputs)
     text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
     sys.stdout.write(text)
-    unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
-    raise typer.Exit(1 if unfixed else 0)
+    raise typer.Exit(0 if result.complete else 1)
 
 
 @app.command("rules")

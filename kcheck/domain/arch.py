@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ARCHES = ("i386", "x86_64", "arm", "arm64", "ppc", "ppc64", "ppc64le", "s390x",
-          "riscv32", "riscv64")
+          "riscv32", "riscv64", "loongarch64", "mips", "mips64", "sh",
+          "alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
+          "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa")
+
+#: Architectures whose kernels cannot take kdump dumps: Linux 6.12's
+#: arch/<SRCARCH>/Kconfig defines no ARCH_SUPPORTS_CRASH_DUMP for them (which
+#: CRASH_DUMP depends on since 6.9), and no earlier kernel had CRASH_DUMP there.
+#: kcheck knows their names so that it can say so plainly.
+NO_KDUMP = frozenset({"alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
+                      "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa"})
 
 FAMILIES: dict[str, frozenset[str]] = {
     "x86": frozenset({"i386", "x86_64"}),
@@ -29,7 +38,27 @@ ALIASES = {
     "amd64": "x86_64", "aarch64": "arm64", "armhf": "arm", "armel": "arm",
     "powerpc64le": "ppc64le", "ppc64el": "ppc64le", "powerpc64": "ppc64",
     "powerpc": "ppc", "s390": "s390x",
+    "loongarch": "loongarch64", "mipsel": "mips", "mips64el": "mips64", "sh4": "sh", "superh": "sh",
+    "sparc32": "sparc", "hppa": "parisc", "hppa64": "parisc64", "m68knommu": "m68k",
 }
+
+
+#: Architectures with kexec_file_load (CONFIG_KEXEC_FILE): Linux 6.12's
+#: ARCH_SUPPORTS_KEXEC_FILE is y only on x86_64, arm64, ppc64, s390, riscv64
+#: and parisc.  ``kexec -s`` needs it in the system kernel.
+KEXEC_FILE_ARCHES = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "parisc", "parisc64"})
+
+#: Config symbols that exist only on some architectures (what ``kcheck fix``
+#: without a Kconfig tree can know): symbol -> the architectures that have it.
+ARCH_LIMITED: dict[str, frozenset[str]] = {
+    "KEXEC_FILE": KEXEC_FILE_ARCHES,
+    "KEXEC_SIG": KEXEC_FILE_ARCHES,
+}
+
+
+def kdump_possible(arch: str) -> bool:
+    """False for architectures whose kernels have no kdump at all (see NO_KDUMP)."""
+    return arch not in NO_KDUMP
 
 
 def canonical(name: str) -> str | None:
@@ -47,6 +76,12 @@ def matches(arch: str, selectors: tuple[str, ...]) -> bool:
 def known_selector(name: str) -> bool:
     """Rule files may name an architecture or a family."""
     return name in ARCHES or name in FAMILIES
+
+
+# The symbol each kdump-less architecture's Kconfig defines for itself.
+_NO_KDUMP_MARKS = (("ALPHA", "alpha"), ("ARC", "arc"), ("CSKY", "csky"), ("HEXAGON", "hexagon"),
+                   ("M68K", "m68k"), ("MICROBLAZE", "microblaze"), ("NIOS2", "nios2"),
+                   ("OPENRISC", "openrisc"), ("UML", "um"), ("XTENSA", "xtensa"))
 
 
 def from_config(get: Callable[[str], str | None], header_arch: str | None) -> str | None:
@@ -74,6 +109,19 @@ def from_config(get: Callable[[str], str | None], header_arch: str | None) -> st
         return "s390x"
     if on("RISCV"):
         return "riscv64" if on("64BIT") else "riscv32"
+    if on("LOONGARCH"):
+        return "loongarch64"
+    if on("MIPS"):
+        return "mips64" if on("64BIT") else "mips"
+    if on("SUPERH"):
+        return "sh"
+    if on("SPARC"):
+        return "sparc64" if on("SPARC64") or on("64BIT") else "sparc"
+    if on("PARISC"):
+        return "parisc64" if on("64BIT") else "parisc"
+    for symbol, name in _NO_KDUMP_MARKS:
+        if on(symbol):
+            return name
     if header_arch == "x86":  # the shared source directory: 64BIT decides
         return "x86_64" if on("64BIT") else "i386"
     if header_arch:

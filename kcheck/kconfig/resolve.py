@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.kconfig.compat import semantic_caveats
 from kcheck.kconfig.explain import Failure, dep_text
 from kcheck.kconfig.solver import Solver
 
@@ -34,6 +35,7 @@ class Resolution:
     lines: tuple[str, ...] = ()  # the fragment in .config syntax, same order as assignments
     values: dict[str, str] = field(default_factory=dict)  # every symbol after applying the fragment
     warnings: tuple[str, ...] = ()  # kconfiglib warnings raised while evaluating
+    notes: tuple[str, ...] = ()  # where kconfiglib may differ from this tree's own kconfig
 
     @property
     def ok(self) -> bool:
@@ -177,6 +179,7 @@ def resolve(kconf: Any, base_config_path: str | None, requested: dict[str, str])
         lines=tuple(config_line(kconf, n, v) for n, v in fragment.items()),
         values=values,
         warnings=warnings,
+        notes=tuple(semantic_caveats(getattr(kconf, "kcheck_version", (0, 0)))),
     )
 
 
