@@ -6,7 +6,7 @@ the same tree takes well under half of what ``make olddefconfig`` takes
 (read here as at most 0.5x of make with scripts/kconfig/conf already built:
 the fair comparison, since a kernel developer's build tree has it).
 
-The set-up is tests/test_fix.py's real-tree case: Debian's i386 686 config
+The set-up is tests/cli/test_fix.py's real-tree case: Debian's i386 686 config
 edited to NOHIGHMEM without CRASH_DUMP/PROC_VMCORE, which kcheck must repair
 through the Kconfig dependencies of Debian's linux-source-6.1 tree in the
 corpus.  Figures, timed in interleaved rounds:

@@ -79,6 +79,9 @@ OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
 FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
+REQUIRE_COMPLETE_OPTION = typer.Option(
+    False, "--require-complete",
+    help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
@@ -116,6 +119,7 @@ def check(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
@@ -131,11 +135,11 @@ def check(
 
         targets = load_manifest(manifest, tuple(rules or ()))
         batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
-                                                manifest), jobs)
+                                                manifest, require_complete), jobs)
         paths = tuple(getattr(t.request, key) for t in targets
                       for key in PATH_KEYS)
         _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())))
+              inputs=(manifest, waivers, *paths, *(rules or ())), require_complete=require_complete)
         raise typer.Exit(batch.exit_status)
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
@@ -152,8 +156,8 @@ def check(
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
           inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
-                  waivers, *(rules or ())))
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+                  waivers, *(rules or ())), require_complete=require_complete)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command("lint-configs")
@@ -167,6 +171,7 @@ def lint_configs(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
@@ -174,8 +179,9 @@ def lint_configs(
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
-                                            _threshold(fail_on)), jobs)
-    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())))
+                                            _threshold(fail_on), require_complete=require_complete), jobs)
+    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
+          require_complete=require_complete)
     raise typer.Exit(batch.exit_status)
 
 
@@ -194,14 +200,15 @@ def _threshold(fail_on: FailOn) -> Any:
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
-          inputs: tuple[str | None, ...]) -> None:
+          inputs: tuple[str | None, ...], require_complete: bool = False) -> None:
     from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
-    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on))  # type: ignore[arg-type]
+    text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on),  # type: ignore[arg-type]
+                  require_complete=require_complete)
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
@@ -215,6 +222,7 @@ def preflight(
     output_format: Format = OUTPUT_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
     fail_on: FailOn = FAIL_ON_OPTION,
+    require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     waivers: str | None = WAIVERS_OPTION,
 ) -> None:
@@ -227,8 +235,9 @@ def preflight(
         from kcheck.app.waivers import apply_waivers
 
         report = apply_waivers(report, waiver_list)
-    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources))
-    raise typer.Exit(report.exit_status(_threshold(fail_on)))
+    _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
+          require_complete=require_complete)
+    raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
 @app.command()

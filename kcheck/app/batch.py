@@ -47,6 +47,7 @@ class BatchOptions:
     today: datetime.date | None = None
     fail_on: Severity | None = Severity.ERROR
     source: str | None = None
+    require_complete: bool = False
 
 
 def load_manifest(path: str, rule_files: tuple[str, ...] = ()) -> tuple[Target, ...]:
@@ -98,7 +99,8 @@ def config_targets(paths: Sequence[str], rule_files: tuple[str, ...] = (),
                    kernel_version: str | None = None, arch: str | None = None) -> tuple[Target, ...]:
     """``lint-configs``: each file checked as a kernel that is its own capture kernel."""
     return tuple(Target(path, CheckRequest(system_config=path, kernel_version=kernel_version, arch=arch,
-                                           rule_files=rule_files)) for path in dict.fromkeys(paths))
+                                           rule_files=rule_files, config_only=True))
+                 for path in dict.fromkeys(paths))
 
 
 def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None = None) -> BatchReport:
@@ -137,7 +139,7 @@ def check_target(target: Target, options: BatchOptions) -> TargetReport:
     report = apply_waivers(report, options.waivers, target=target.name, today=options.today)
     if options.source is not None:
         report = _locate_in_manifest(report, options.source, target.line)
-    return TargetReport(target.name, report, None, report.exit_status(options.fail_on))
+    return TargetReport(target.name, report, None, report.exit_status(options.fail_on, options.require_complete))
 
 
 def _locate_in_manifest(report: Report, manifest: str, line: int | None) -> Report:

@@ -46,6 +46,9 @@ class CheckRequest:
     kernel_version: str | None = None
     arch: str | None = None
     rule_files: tuple[str, ...] = field(default=())
+    #: ``kcheck lint-configs``: configs alone, so rules about the boot line and
+    #: the kexec command are out of scope there, not undecided.
+    config_only: bool = False
 
 
 def read_setup(request: CheckRequest) -> Setup:
@@ -88,6 +91,11 @@ def run_check_on(request: CheckRequest, setup: Setup) -> Report:
     # Host rules describe a running machine: only ``kcheck preflight`` has one.
     rules = [r for r in load_rules(request.rule_files) if r.kernel != "host" or setup.host is not None]
     results = tuple(evaluate(rules, setup))
+    if request.config_only:
+        from kcheck.engine.undecided import NOT_IN_CONFIG_LINT
+        from kcheck.domain.records import replace
+
+        results = tuple(replace(r, undecided=None) if r.undecided in NOT_IN_CONFIG_LINT else r for r in results)
     memory_map = setup.memory_map if setup.cmdline is not None else None
     return Report(inputs=describe_inputs(setup, request), results=results,
                   notes=tuple(_notes(setup, results)), rules=tuple(r.info() for r in rules),

@@ -11,7 +11,10 @@ The host's own files become the same :class:`~kcheck.facts.setup.Setup` that
 * kexec: the command the kdump service would run (kdump_service);
 * plus the host facts (``host.*``) the rules in rules/host.toml read.
 
-The verdict is decided by errors: none, and the host will capture a dump.
+The verdict is decided by errors; with none, the host will capture a dump
+only if every rule that may apply was judged.  Otherwise kcheck says it
+cannot tell, and why (an unreadable /proc/iomem, no config for the running
+kernel), never "WILL capture".
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.host import HostFacts, read_host
 from kcheck.inputs.kconfig import read_config
 from kcheck.domain.kexec import parse_kexec
-from kcheck.domain.findings import Finding, Report, RuleResult, Severity, Verdict
+from kcheck.domain.findings import Finding, Report, RuleResult, Severity, Verdict, completeness_of
 from kcheck.app.pipeline import CheckRequest, describe_inputs
 from kcheck.domain.version import KernelVersion
 
@@ -89,13 +92,15 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
 
 
 def decide(results: tuple[RuleResult, ...]) -> Verdict:
-    """No unwaived error: the host will capture.  Else name the most basic error."""
+    """An unwaived error: the host will not capture, for the most basic error.  None, and
+    every rule judged: it will.  None, but some rule undecided: kcheck cannot tell."""
+    completeness = completeness_of(results)
     errors = [r.finding for r in results if r.finding is not None
               and r.finding.severity is Severity.ERROR and not r.finding.waived]
     if not errors:
-        return Verdict(captures=True)
+        return Verdict(captures=True if completeness.complete else None, completeness=completeness)
     main = min(errors, key=_priority)
-    return Verdict(captures=False, reason=main.message, rule=main.rule)
+    return Verdict(captures=False, reason=main.message, rule=main.rule, completeness=completeness)
 
 
 def _priority(finding: Finding) -> tuple[int, int, str]:

@@ -139,13 +139,22 @@ class Finding:
 
 @record
 class RuleResult:
-    """One rule evaluated against one set-up; ``finding`` is set when it failed."""
+    """One rule evaluated against one set-up; ``finding`` is set when it failed.
+
+    A SKIP is either *not applicable* (outside the rule's versions or
+    architectures, its precondition false, or only an optional input such as
+    an image would decide it) or *undecided*: the rule may apply but the
+    inputs cannot say (an unknown version or architecture, no kexec command).
+    ``undecided`` names the cause of the latter, and makes the report
+    incomplete.
+    """
 
     rule: str
     kernel: str
     status: Status
     reason: str = ""
     finding: Finding | None = None
+    undecided: str | None = None
 
 
 @record
@@ -207,17 +216,51 @@ class WaiverStatus:
 
 
 @record
-class Verdict:
-    """``kcheck preflight``'s answer: will this host capture a dump, and if not, why."""
+class Completeness:
+    """Whether every rule that may apply was judged; if not, how many were not and why."""
 
-    captures: bool
+    undecided: int = 0
+    causes: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.undecided == 0
+
+    @property
+    def line(self) -> str:
+        """``INCOMPLETE: 23 rules could not be judged (architecture unknown; no kexec command)``."""
+        if self.complete:
+            return "complete: every rule that may apply was judged"
+        rules = "rule" if self.undecided == 1 else "rules"
+        return f"INCOMPLETE: {self.undecided} {rules} could not be judged ({'; '.join(self.causes)})"
+
+
+def completeness_of(results: tuple[RuleResult, ...]) -> Completeness:
+    """Count the undecided results; causes in the order first met, each once."""
+    causes = [r.undecided for r in results if r.undecided]
+    return Completeness(len(causes), tuple(dict.fromkeys(causes)))
+
+
+@record
+class Verdict:
+    """``kcheck preflight``'s answer: will this host capture a dump, and if not, why.
+
+    ``captures`` is None when no error decides and some rule could not be
+    judged: kcheck cannot tell, and never says "WILL" then.
+    """
+
+    captures: bool | None
     reason: str | None = None
     rule: str | None = None
+    completeness: Completeness = field(default_factory=Completeness)
 
     @property
     def line(self) -> str:
         if self.captures:
             return "This host WILL capture a crash dump."
+        if self.captures is None:
+            return (f"INCOMPLETE: kcheck cannot tell whether this host will capture a crash dump: "
+                    f"{self.completeness.line.removeprefix('INCOMPLETE: ')}.")
         return f"This host will NOT capture a crash dump: {(self.reason or '').rstrip('.')}."
 
 
@@ -245,10 +288,17 @@ class Report:
         levels = [f.severity for f in self.findings if include_waived or not f.waived]
         return max(levels) if levels else None
 
-    def exit_status(self, fail_on: Severity | None) -> int:
-        """1 when a finding that counts is at or above ``fail_on`` (None: never), else 0."""
+    @property
+    def completeness(self) -> Completeness:
+        return completeness_of(self.results)
+
+    def exit_status(self, fail_on: Severity | None, require_complete: bool = False) -> int:
+        """1 when a finding that counts is at or above ``fail_on`` (None: never), or when
+        ``require_complete`` and some rule could not be judged; else 0."""
         worst = self.worst()
-        return 1 if fail_on is not None and worst is not None and worst >= fail_on else 0
+        if fail_on is not None and worst is not None and worst >= fail_on:
+            return 1
+        return 1 if require_complete and not self.completeness.complete else 0
 
 
 @record

@@ -13,6 +13,7 @@ from typing import Any
 
 from kcheck.domain import arch as arches
 from kcheck.engine.predicates import Unknown, UnknownFact
+from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import RuleError
 from kcheck.facts.setup import Kernel, MissingInput, Setup
@@ -30,9 +31,9 @@ def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
 
 def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
     scope: Kernel = getattr(setup, rule.scope)
-    reason = _not_applicable(rule, scope)
+    reason, undecided = _not_applicable(rule, scope, setup.same_kernel)
     if reason:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, reason)
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, reason, undecided=undecided)
     try:
         if rule.when is not None and not rule.when.test(setup):
             return RuleResult(rule.id, rule.kernel, Status.SKIP, "does not apply to this set-up")
@@ -40,9 +41,11 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
             return RuleResult(rule.id, rule.kernel, Status.PASS)
         finding = _finding(rule, setup)
     except MissingInput as missing:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"needs {missing.args[0]}")
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"needs {missing.args[0]}",
+                          undecided=undecided_by.missing_input(missing.args[0]))
     except Unknown as unknown:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"cannot decide: {unknown}")
+        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"cannot decide: {unknown}",
+                          undecided=undecided_by.unknown_fact(unknown.path, str(unknown)))
     except UnknownFact as unknown_path:
         # The schema checks only a fact path's shape, so a typo in a user rule
         # file surfaces here, as an error in that file.
@@ -50,18 +53,27 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
     return RuleResult(rule.id, rule.kernel, Status.FAIL, finding=finding)
 
 
-def _not_applicable(rule: Rule, scope: Kernel) -> str:
-    if not rule.versions.unbounded:
-        if scope.version is None:
-            return f"{rule.scope} kernel version unknown (rule applies to {rule.versions.text})"
-        if not rule.versions.contains(scope.version):
-            return f"{rule.scope} kernel {scope.version} is outside {rule.versions.text}"
-    if rule.arch:
-        if scope.arch is None:
-            return f"{rule.scope} kernel architecture unknown (rule applies to {', '.join(rule.arch)})"
-        if not arches.matches(scope.arch, rule.arch):
-            return f"{rule.scope} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}"
-    return ""
+def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, str | None]:
+    """Why the rule is skipped before its check runs ("" if it runs), and the undecided cause.
+
+    What is known rules a rule out first: an arm64 kernel of unknown version
+    is outside an i386-only rule, not undecided by it.
+    """
+    versions, arch = not rule.versions.unbounded, bool(rule.arch)
+    if versions and scope.version is not None and not rule.versions.contains(scope.version):
+        return f"{rule.scope} kernel {scope.version} is outside {rule.versions.text}", None
+    if arch and scope.arch is not None and not arches.matches(scope.arch, rule.arch):
+        return f"{rule.scope} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}", None
+    unknown = (versions and scope.version is None) or (arch and scope.arch is None)
+    if unknown and scope.config is None and scope.image is None:
+        return f"needs --{rule.scope}-config", undecided_by.missing_input(f"--{rule.scope}-config")
+    if versions and scope.version is None:
+        return (f"{rule.scope} kernel version unknown (rule applies to {rule.versions.text})",
+                undecided_by.unknown_scope(rule.scope, "version", same_kernel))
+    if arch and scope.arch is None:
+        return (f"{rule.scope} kernel architecture unknown (rule applies to {', '.join(rule.arch)})",
+                undecided_by.unknown_scope(rule.scope, "architecture", same_kernel))
+    return "", None
 
 
 def _finding(rule: Rule, setup: Setup) -> Finding:

@@ -27,7 +27,15 @@ NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
 
 
 class Unknown(Exception):
-    """The predicate cannot be decided: a value or an input is missing."""
+    """The predicate cannot be decided: a value or an input is missing.
+
+    ``path`` names the fact that was unknown, so the engine can tell a value
+    only an optional input (an image) would give from one the set-up lacks.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class UnknownFact(Exception):
@@ -112,7 +120,7 @@ def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
         wanted = operand if isinstance(operand, list) else [operand]
         if value is None and any(isinstance(w, bool) for w in wanted):
             # A yes/no fact the inputs cannot answer (no image, no RAM size ...).
-            raise Unknown(f"{test.path} is not known")
+            raise Unknown(f"{test.path} is not known", test.path)
         return any(_same(value, w, config=test.symbol is not None) for w in wanted)
     if op == "present":
         return _present(value, config=test.symbol is not None) == operand
@@ -120,7 +128,7 @@ def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
         if value is None:
             return False
         if not isinstance(value, (str, list, tuple)):
-            raise Unknown(f"{test.path} is {value!r}, not text or a list")
+            raise Unknown(f"{test.path} is {value!r}, not text or a list", test.path)
         return operand in value
     if op == "power_of_two":
         number = _number(value, test)
@@ -171,11 +179,11 @@ def _as_int(value: Any) -> int:
 def _number(value: Any, test: Test) -> int:
     name = f"CONFIG_{test.symbol}" if test.symbol else test.path
     if value is None:
-        raise Unknown(f"{name} is not set")
+        raise Unknown(f"{name} is not set", test.path)
     try:
         return _as_int(value)
     except ValueError:
-        raise Unknown(f"{name} is {value!r}, not a number") from None
+        raise Unknown(f"{name} is {value!r}, not a number", test.path) from None
 
 
 def _operand_number(operand: Any, facts: Facts) -> int:
@@ -183,11 +191,11 @@ def _operand_number(operand: Any, facts: Facts) -> int:
         path = operand["fact"]
         value = _lookup(facts, path)
         if value is None:
-            raise Unknown(f"{path} is not known")
+            raise Unknown(f"{path} is not known", path)
         try:
             return _as_int(value)
         except ValueError:
-            raise Unknown(f"{path} is {value!r}, not a number") from None
+            raise Unknown(f"{path} is {value!r}, not a number", path) from None
     return _as_int(operand)
 
 

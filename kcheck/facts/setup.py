@@ -147,7 +147,7 @@ class Setup:
 
         value = self.host_facts[path]
         if isinstance(value, Unknowable):
-            raise Unknown(value.reason)
+            raise Unknown(value.reason, f"host.{path}")
         return value
 
     @cached_property

@@ -43,6 +43,19 @@ def single_target(report: Report) -> TargetReport:
     return TargetReport(name="", report=report, error=None, exit_status=0)
 
 
+def verdict_word(report: Report, counts: dict[str, int] | None = None) -> str:
+    """``fail``, ``incomplete``, ``warnings`` or ``ok``: errors decide, then completeness.
+
+    An incomplete report is never "ok": some rule that may apply was not judged.
+    """
+    counts = counts or summary(report)
+    if counts["error"]:
+        return "fail"
+    if counts["undecided"]:
+        return "incomplete"
+    return "warnings" if counts["warning"] else "ok"
+
+
 def relative_path(path: str) -> str:
     """``path`` relative to the current directory when it is below it (code scanning
     resolves paths against the checkout), else absolute; always with ``/``."""
@@ -56,11 +69,13 @@ def relative_path(path: str) -> str:
 
 
 def summary(report: Report) -> dict[str, int]:
-    """Counts shared by every format."""
+    """Counts shared by every format; ``undecided`` are the skipped rules that could not be judged."""
     counts = {"error": 0, "warning": 0, "info": 0, "waived": 0,
-              "passed": 0, "failed": 0, "skipped": 0}
+              "passed": 0, "failed": 0, "skipped": 0, "undecided": 0}
     for result in report.results:
         counts[{"pass": "passed", "fail": "failed", "skip": "skipped"}[result.status.value]] += 1
+        if result.undecided:
+            counts["undecided"] += 1
         finding = result.finding
         if finding is not None:
             if finding.waived:

@@ -25,13 +25,13 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
-    return annotations([single_target(report)], report.waivers)
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return annotations([single_target(report)], report.waivers, require_complete)
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
-    return annotations(batch.targets, batch.waivers)
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return annotations(batch.targets, batch.waivers, require_complete)
 
 
 def escape_data(text: str) -> str:
@@ -49,9 +49,10 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus]) -> str:
+def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus],
+                require_complete: bool = False) -> str:
     lines: list[str] = []
-    totals = {"error": 0, "warning": 0, "info": 0, "waived": 0}
+    totals = {"error": 0, "warning": 0, "info": 0, "waived": 0, "undecided": 0}
     for target in targets:
         prefix = f"[{target.name}] " if target.name else ""
         if target.report is None:
@@ -59,13 +60,18 @@ def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus]
             continue
         lines.extend(_finding(finding, prefix) for finding in target.report.findings)
         lines.extend(f"kcheck: {prefix}note: {note}" for note in target.report.notes)
+        completeness = target.report.completeness
+        if not completeness.complete:
+            lines.append(command("error" if require_complete else "warning", f"{prefix}{completeness.line}",
+                                 title=f"{prefix}kcheck: incomplete check"))
         for key, value in summary(target.report).items():
             if key in totals:
                 totals[key] += value
     lines.extend(command("warning", w.describe(), title="kcheck waiver") for w in waivers
                  if w.state != "applied")
+    judged = (f"; INCOMPLETE: {totals['undecided']} rules could not be judged" if totals["undecided"] else "")
     lines.append(f"kcheck: {totals['error']} errors, {totals['warning']} warnings, "
-                 f"{totals['info']} info, {totals['waived']} waived")
+                 f"{totals['info']} info, {totals['waived']} waived{judged}")
     return "\n".join(lines) + "\n"
 
 

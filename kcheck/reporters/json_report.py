@@ -8,7 +8,7 @@ from typing import Any
 from kcheck import __version__
 from kcheck.domain.findings import BatchReport, Finding, Report, Severity
 from kcheck.domain.records import asdict
-from kcheck.reporters import summary
+from kcheck.reporters import summary, verdict_word
 
 SCHEMA_VERSION = 1
 
@@ -32,25 +32,36 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def summary_dict(report: Report) -> dict[str, Any]:
+    """The counts, plus whether every rule that may apply was judged and why not."""
+    counts: dict[str, Any] = summary(report)
+    completeness = report.completeness
+    counts.update(complete=completeness.complete, undecided_causes=list(completeness.causes),
+                  verdict=verdict_word(report, counts), text=completeness.line)
+    return counts
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     return {
         "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
         "inputs": report.inputs,
         "findings": [finding_dict(f) for f in report.findings],
         "results": [{"rule": r.rule, "kernel": r.kernel, "status": r.status.value,
-                     "reason": r.reason or None} for r in report.results],
+                     "reason": r.reason or None, "undecided": r.undecided} for r in report.results],
         "notes": list(report.notes),
         "memory_map": report.memory_map,
         "waivers": [asdict(w) for w in report.waivers],
-        "summary": summary(report),
+        "summary": summary_dict(report),
         "verdict": None if report.verdict is None else {
             "captures": report.verdict.captures, "reason": report.verdict.reason,
-            "rule": report.verdict.rule, "text": report.verdict.line},
+            "rule": report.verdict.rule, "text": report.verdict.line,
+            "complete": report.verdict.completeness.complete,
+            "undecided_causes": list(report.verdict.completeness.causes)},
     }
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     return json.dumps(report_dict(report), indent=2) + "\n"
 
 
@@ -66,10 +77,12 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
         "summary": {"targets": len(targets),
                     "failed": sum(1 for t in batch.targets if t.exit_status == 1),
                     "unreadable": sum(1 for t in batch.targets if t.report is None),
+                    "incomplete": sum(1 for t in batch.targets
+                                      if t.report is not None and not t.report.completeness.complete),
                     "exit_status": batch.exit_status},
     }
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     return json.dumps(batch_dict(batch), indent=2) + "\n"

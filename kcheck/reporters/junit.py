@@ -23,16 +23,16 @@ KERNELS = (("system", "system kernel"), ("capture", "capture kernel"), ("boot", 
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
-    return junit_xml([single_target(report)], fail_on)
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return junit_xml([single_target(report)], fail_on, require_complete)
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
-    return junit_xml(batch.targets, fail_on)
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return junit_xml(batch.targets, fail_on, require_complete)
 
 
-def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
+def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require_complete: bool = False) -> str:
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name="kcheck")
@@ -52,6 +52,7 @@ def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None) -> str:
             for result in results:
                 _case(suite, result, classname, target.report, fail_on)
             _count(suite)
+        _completeness(root, target, require_complete)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", "0")
@@ -74,7 +75,8 @@ def _case(suite: Element, result: RuleResult, classname: str, report: Report,
                          classname=classname, time="0")
     finding = result.finding
     if result.status is Status.SKIP:
-        ET.SubElement(case, "skipped", message=f"not applicable: {result.reason}")
+        judged = "not judged" if result.undecided else "not applicable"
+        ET.SubElement(case, "skipped", message=f"{judged}: {result.reason}")
         return
     if finding is None:
         return
@@ -97,6 +99,30 @@ def _case(suite: Element, result: RuleResult, classname: str, report: Report,
                       type=finding.severity.label).text = text
     else:
         ET.SubElement(case, "system-out").text = text
+
+
+def _completeness(root: Element, target: TargetReport, require_complete: bool) -> None:
+    """For a report that could not judge every rule that may apply: one more case saying so.
+
+    It is skipped with the INCOMPLETE line, or a failure under
+    ``--require-complete``, so that such a report never shows as all green.
+    """
+    import xml.etree.ElementTree as ET
+
+    assert target.report is not None
+    completeness = target.report.completeness
+    if completeness.complete:
+        return
+    suite = _suite(root, f"{target.name}: completeness" if target.name else "completeness")
+    classname = f"{target.name}.completeness" if target.name else "kcheck.completeness"
+    case = ET.SubElement(suite, "testcase", name="every rule that may apply was judged",
+                         classname=classname, time="0")
+    if require_complete:
+        ET.SubElement(case, "failure", message=completeness.line, type="incomplete").text = \
+            "\n".join(f"{r.rule}: {r.reason}" for r in target.report.results if r.undecided)
+    else:
+        ET.SubElement(case, "skipped", message=completeness.line)
+    _count(suite)
 
 
 def _count(suite: Element) -> None:

@@ -35,13 +35,13 @@ _INPUT_NAMES = {"boot": "boot command line", "kexec": "kexec command", "host": "
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
-    return _dump(sarif_log([single_target(report)], report.rules, report.waivers))
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return _dump(sarif_log([single_target(report)], report.rules, report.waivers, require_complete))
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
-    return _dump(sarif_log(batch.targets, batch.rules, batch.waivers))
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
+    return _dump(sarif_log(batch.targets, batch.rules, batch.waivers, require_complete))
 
 
 def _dump(log: dict[str, Any]) -> str:
@@ -51,7 +51,7 @@ def _dump(log: dict[str, Any]) -> str:
 
 
 def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
-              waivers: Sequence[WaiverStatus]) -> dict[str, Any]:
+              waivers: Sequence[WaiverStatus], require_complete: bool = False) -> dict[str, Any]:
     """One run holding every target's results; targets are told apart by message and properties."""
     index = {rule.id: position for position, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
@@ -63,8 +63,19 @@ def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
             continue
         results.extend(_result(finding, target.name, index) for finding in target.report.findings)
         execution.extend(_notification("note", f"{prefix}{note}") for note in target.report.notes)
+        completeness = target.report.completeness
+        if not completeness.complete:
+            execution.append(_notification("error" if require_complete else "warning",
+                                           f"{prefix}{completeness.line}"))
+    incomplete = [t for t in targets if t.report is not None and not t.report.completeness.complete]
     invocation: dict[str, Any] = {
         "executionSuccessful": all(t.report is not None for t in targets),
+        # Not a SARIF result (code scanning would show it as an alert on no line):
+        # whether every rule that may apply was judged, for tools that gate on it.
+        "properties": {"complete": not incomplete,
+                       "undecided": sum(t.report.completeness.undecided for t in incomplete if t.report),
+                       "undecidedCauses": list(dict.fromkeys(
+                           c for t in incomplete if t.report for c in t.report.completeness.causes))},
         "toolExecutionNotifications": execution,
         "toolConfigurationNotifications": [
             _notification("warning", w.describe()) for w in waivers if w.state != "applied"],

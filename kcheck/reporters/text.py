@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcheck.domain.findings import BatchReport, Finding, Report, Severity, WaiverStatus
-from kcheck.reporters import summary
+from kcheck.reporters import summary, verdict_word
 
 GROUPS = (
     ("system", "System kernel"),
@@ -16,7 +16,7 @@ _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
-           fail_on: Severity | None = Severity.ERROR) -> str:
+           fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     paint = _painter(color)
     inputs = report.inputs
     lines: list[str] = list(_host_lines(inputs.get("host")))
@@ -42,25 +42,47 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         lines.append("")
         lines.extend(draw(report.memory_map, paint))
     if verbose:
+        undecided = [r for r in report.results if r.undecided]
+        if undecided:
+            lines.append("")
+            lines.append(paint("Rules not judged (the inputs cannot say)", "1"))
+            lines.extend(f"  {r.rule} ({r.kernel}): {r.reason}" for r in undecided)
         lines.append("")
         lines.append(paint("Rules skipped", "1"))
         lines.extend(f"  {r.rule} ({r.kernel}): {r.reason}" for r in report.results
-                     if r.status.value == "skip")
+                     if r.status.value == "skip" and not r.undecided)
     notes = [f"note: {note}" for note in report.notes] + _waivers(report.waivers, verbose)
     if notes:
         lines.append("")
         lines.extend(notes)
-    counts = summary(report)
     lines.append("")
-    verdict = (paint("FAIL", "1;31") if counts["error"] else
-               paint("OK", "1;32") if not counts["warning"] else paint("OK with warnings", "1;33"))
-    waived = f", {counts['waived']} waived" if counts["waived"] else ""
-    lines.append(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, "
-                 f"{counts['info']} info{waived}; {counts['passed']} rules passed, "
-                 f"{counts['skipped']} not applicable")
+    lines.extend(summary_lines(report, paint))
     if report.verdict is not None:
-        lines.append(paint(report.verdict.line, "1;32" if report.verdict.captures else "1;31"))
+        colour = {True: "1;32", False: "1;31", None: "1;33"}[report.verdict.captures]
+        lines.append(paint(report.verdict.line, colour))
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+_VERDICTS = {"fail": ("FAIL", "1;31"), "incomplete": ("INCOMPLETE", "1;33"),
+             "warnings": ("OK with warnings", "1;33"), "ok": ("OK", "1;32")}
+
+
+def summary_lines(report: Report, paint: Painter) -> list[str]:
+    """The closing line(s): the verdict word and counts; an incomplete report says so plainly."""
+    counts = summary(report)
+    word = verdict_word(report, counts)
+    completeness = report.completeness
+    waived = f", {counts['waived']} waived" if counts["waived"] else ""
+    judged = f", {counts['undecided']} not judged" if counts["undecided"] else ""
+    tally = (f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info{waived}; "
+             f"{counts['passed']} rules passed, {counts['skipped'] - counts['undecided']} not applicable{judged}")
+    label, colour = _VERDICTS[word]
+    if word == "incomplete":
+        return [f"{paint('INCOMPLETE', colour)}: {completeness.line.removeprefix('INCOMPLETE: ')}; {tally}"]
+    lines = [f"{paint(label, colour)}: {tally}"]
+    if word == "fail" and not completeness.complete:
+        lines.append(f"{paint('INCOMPLETE', '1;33')}: {completeness.line.removeprefix('INCOMPLETE: ')}")
+    return lines
 
 
 def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
@@ -69,7 +91,7 @@ def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
 
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR) -> str:
+                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     """Each target's report under a heading, then one summary line per target."""
     paint = _painter(color)
     out: list[str] = []
@@ -82,8 +104,8 @@ def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = Fal
             continue
         out.append(render(target.report, color=color, verbose=verbose, fail_on=fail_on))
         counts = summary(target.report)
-        rows.append((target.name, str(counts["error"]), str(counts["warning"]),
-                     "FAIL" if target.exit_status else "ok"))
+        shown = "FAIL" if target.exit_status else "ok" if target.report.completeness.complete else "incomplete"
+        rows.append((target.name, str(counts["error"]), str(counts["warning"]), shown))
     if batch.waivers:
         out.extend(line + "\n" for line in _waivers(batch.waivers, verbose))
     width = max([len("target")] + [len(row[0]) for row in rows])

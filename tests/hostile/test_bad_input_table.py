@@ -274,7 +274,7 @@ def test_huge_but_valid_rule_file(tmp_path: Path) -> None:
     """2,000 rules (about 700 KB): validated and listed in bounded time."""
     rule = ('[[rule]]\nid = "{id}"\nname = "rule-{n}"\ntitle = "Generated rule number {n}"\n'
             'severity = "info"\nkernel = "system"\nwhy = "generated to test a huge rule file"\n'
-            'source = "tests/test_hostile_table.py"\ncheck = {{ config = "KEXEC", is = "y" }}\n'
+            'source = "tests/hostile/test_bad_input_table.py"\ncheck = {{ config = "KEXEC", is = "y" }}\n'
             'message = "generated rule {n} failed"\n\n')
     ids = [f"{a}{b}{n:03d}" for a in "QRSTUVWXYZ" for b in "QRSTUVWXYZ" for n in range(20)]
     path = tmp_path / "huge.toml"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kcheck.domain.errors import InputError
 from kcheck.inputs.kconfig import parse_config_text, read_config
 from kcheck.domain.version import KernelVersion
-from tests.test_hostile_props import _scratch
+from tests.hostile.test_bad_input_props import _scratch
 
 SETTINGS = settings(max_examples=int(os.environ.get("KCHECK_PROPS_EXAMPLES", "200")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

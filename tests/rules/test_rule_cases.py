@@ -10,7 +10,7 @@ import pytest
 from kcheck.domain.findings import Status
 from tests.rules.harness import base_setup, evaluate_case, rules
 
-CASES = Path(__file__).parent / "rules"
+CASES = Path(__file__).parent
 
 
 def _cases() -> list[tuple[str, str, int, dict]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import as_args, run_kcheck
+from tests.conftest import ROOT, as_args, run_kcheck
 
 
 def test_correct_2613_setup_checks_clean(old_setup: dict[str, str]) -> None:
@@ -162,7 +162,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     import subprocess
     import sys
 
-    configs = [str(p) for p in sorted((Path(__file__).parent.parent / "fixtures").rglob("*.config"))][:8]
+    configs = [str(p) for p in sorted((ROOT / "fixtures").rglob("*.config"))][:8]
     with subprocess.Popen([sys.executable, "-m", "kcheck", "lint-configs", *configs, "--format", "sarif",
                            "--fail-on", "never"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=_checkout_env()) as proc:

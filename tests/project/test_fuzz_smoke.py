@@ -18,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT
 
-FUZZ = Path(__file__).resolve().parent.parent / "fuzz"
+FUZZ = ROOT / "fuzz"
 HARNESSES = sorted(path.stem for path in FUZZ.glob("fuzz_*.py"))
 SECONDS = int(os.environ.get("KCHECK_FUZZ_SMOKE_SECONDS", "4"))
 

@@ -9,7 +9,7 @@ import pytest
 from kcheck.engine import rule_cache
 from kcheck.engine.loader import load_rules
 from kcheck.domain.errors import RuleError
-from tests.test_schemas import GOOD_RULE
+from tests.unit.engine.test_schemas import GOOD_RULE
 
 
 @pytest.fixture

@@ -148,7 +148,16 @@ def test_unprivileged_iomem_is_a_note_not_an_error(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "info    KH013 iomem-unreadable" in result.stdout
     assert "run kcheck preflight as root" in result.stdout
-    assert _last_line(result.stdout) == WILL
+    # Without the RAM size the crashkernel= ranges cannot be resolved: no error,
+    # but no "WILL capture" either, and --require-complete fails on it.
+    assert _last_line(result.stdout) == (
+        "INCOMPLETE: kcheck cannot tell whether this host will capture a crash dump: 4 rules could not "
+        "be judged (RAM size unknown (crashkernel= uses ranges)).")
+    assert WILL not in result.stdout and "\nOK" not in result.stdout
+    assert run_kcheck("preflight", "--root", str(root), "--require-complete").returncode == 1
+    report = json.loads(run_kcheck("preflight", "--root", str(root), "--format", "json").stdout)
+    assert report["verdict"]["captures"] is None and report["verdict"]["complete"] is False
+    assert report["summary"]["verdict"] == "incomplete"
 
 
 def test_check_leaves_host_rules_to_preflight(old_setup: dict[str, str]) -> None:

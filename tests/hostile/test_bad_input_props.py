@@ -27,8 +27,9 @@ from kcheck.domain.errors import InputError, KcheckError, RuleError
 from kcheck.inputs.iomem import parse_iomem
 from kcheck.domain.kexec import _LONG, parse_kexec
 from kcheck.inputs.shellconf import parse_kdump_conf, parse_shell_vars
+from tests.conftest import ROOT
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = ROOT / "fixtures"
 SETTINGS = settings(max_examples=int(os.environ.get("KCHECK_PROPS_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FILE_SETTINGS = settings(max_examples=int(os.environ.get("KCHECK_PROPS_EXAMPLES", "80")), deadline=None,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

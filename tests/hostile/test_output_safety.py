@@ -4,7 +4,7 @@ kcheck refuses to write a report, fragment or summary over any file it read
 (the same path, a symlink or a hard link to it, an input named in a
 manifest, a pre-flight host file), and a write that fails (no room, no
 directory) leaves nothing half-written.  Runs through the real CLI with the
-limits of test_hostile_table.py.
+limits of test_bad_input_table.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.test_hostile_table import HOST, OLD, assert_error, run_bounded
+from tests.hostile.test_bad_input_table import HOST, OLD, assert_error, run_bounded
 
 # --- outputs ------------------------------------------------------------------
 

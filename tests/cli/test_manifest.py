@@ -77,7 +77,7 @@ def test_json_batch_report_validates_and_matches_single_reports(manifest: Path) 
     batch = json.loads(result.stdout)
     batch_validator().validate(batch)
     assert [(t["name"], t["exit_status"]) for t in batch["targets"]] == [("good", 0), ("broken", 1), ("gone", 2)]
-    assert batch["summary"] == {"targets": 3, "failed": 1, "unreadable": 1, "exit_status": 2}
+    assert batch["summary"] == {"targets": 3, "failed": 1, "unreadable": 1, "incomplete": 0, "exit_status": 2}
     gone = batch["targets"][2]
     assert gone["report"] is None and gone["error"].startswith("missing/system.config: ")
     single = json.loads(run_kcheck("check", "--system-config", "good/system.config", "--capture-config",

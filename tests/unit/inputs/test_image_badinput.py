@@ -15,6 +15,7 @@ from image_build import build_bzimage, compress, link_vmlinux, size_append
 
 from kcheck.domain.errors import InputError
 from kcheck.inputs.image import extract_ikconfig, identify, read_image
+from tests.conftest import ROOT
 
 READERS: list[Callable[[str], object]] = [identify, read_image, extract_ikconfig]
 
@@ -217,5 +218,5 @@ def test_heavy_modules_are_imported_lazily() -> None:
     code = ("import sys, kcheck.inputs.image; "
             "print(','.join(m for m in ('elftools', 'lzma', 'bz2', 'zstandard', 'lz4') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+                         cwd=ROOT)
     assert out.stdout.strip() == ""

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from kcheck.kconfig.resolve import apply_fragment, resolve
 from kcheck.kconfig.tree import load_kconfig
+from tests.conftest import ROOT
 
-TREE = Path(__file__).resolve().parent.parent / "fixtures" / "kconfig" / "linux-2.6.13-i386"
+TREE = ROOT / "fixtures" / "kconfig" / "linux-2.6.13-i386"
 SMP_BASE = str(TREE / "smp-nohighmem.config")
 CAPTURE = str(TREE / "capture.config")
 
