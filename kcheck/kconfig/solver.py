@@ -14,15 +14,17 @@ walks what decides a symbol's value in the kernel's kconfig semantics
   turning off the selector;
 * ``default ... if COND`` for symbols without a prompt.
 
+* ``default EXPR`` / ``def_bool EXPR`` of a symbol without a prompt, made
+  true through what EXPR is made of (ARCH_SUPPORTS_CRASH_DUMP on 6.12).
+
 Every tentative change goes through a journal so alternatives can be tried and
 rolled back; among working alternatives the one with the fewest extra
-assignments wins, ties go to the option that comes first in the menu (which is
-the choice's own order, so HIGHMEM4G before HIGHMEM64G).
+assignments wins, ties go to the one that changes the fewest other symbols,
+then to the option that comes first in the menu (:mod:`kcheck.kconfig.search`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from kcheck.kconfig.explain import (
@@ -30,107 +32,13 @@ from kcheck.kconfig.explain import (
     Why,
     dep_text,
     forced_text,
-    never_true,
     term_str,
 )
-from kcheck.kconfig.journal import Journal
-
-MAX_DEPTH = 24
+from kcheck.kconfig.search import MAX_DEPTH, Search
 
 
-class Solver(Journal):
-    """Stateful search over one loaded ``Kconfig`` (the base config already loaded)."""
-
-    def __init__(self, kconf: Any, base_label: str, pinned: dict[str, str]) -> None:
-        import kconfiglib
-
-        super().__init__(pinned)
-        self.k = kconf
-        self.kl = kconfiglib
-        self.base_label = base_label
-        self._order: dict[int, int] | None = None
-        self._fixed: dict[int, bool] = {}
-        self._active: set[int] = set()
-
-    # -- helpers -----------------------------------------------------------------------
-
-    def order(self, expr: Any) -> int:
-        """Menu position of the first symbol in ``expr`` (tie-break between alternatives)."""
-        if self._order is None:
-            self._order = {}
-            for i, node in enumerate(self.k.node_iter()):
-                self._order.setdefault(id(node.item), i)
-        best = 1 << 30
-        for sym in self.kl.expr_items(expr):
-            best = min(best, self._order.get(id(sym), 1 << 30))
-        return best
-
-    def is_fixed(self, sym: Any, depth: int = 0) -> bool:
-        """True when no user assignment can change ``sym`` (no prompt, inputs all fixed).
-
-        This is what "on this architecture" means: e.g. X86_32 on ARCH=x86_64
-        is `def_bool y depends on !64BIT` and 64BIT has no prompt there.
-        """
-        kl = self.kl
-        if sym.is_constant or sym.__class__ is not kl.Symbol:
-            return True
-        key = id(sym)
-        if key in self._fixed:
-            return self._fixed[key]
-        if depth > MAX_DEPTH or sym.choice is not None or any(
-            node.prompt and not never_true(node.prompt[1]) for node in sym.nodes
-        ):
-            self._fixed[key] = False
-            return False
-        self._fixed[key] = True  # provisional, breaks cycles
-        inputs = [sym.direct_dep, sym.rev_dep, sym.weak_rev_dep]
-        for value, cond in sym.defaults:
-            inputs += [value, cond]
-        fixed = all(self.is_fixed(s, depth + 1) for e in inputs for s in kl.expr_items(e))
-        self._fixed[key] = fixed
-        return fixed
-
-    def now(self, sym: Any) -> str:
-        value = sym.str_value if sym.str_value != "" else '""'
-        return f"CONFIG_{sym.name}={value} in {self.base_label}"
-
-    # -- the search --------------------------------------------------------------------
-
-    def cheapest(self, alternatives: list[tuple[int, Callable[[], None]]], what: str) -> None:
-        """Try each alternative, keep the one with the fewest extra assignments.
-
-        Among equally short ones the least disruptive wins: the one that changes
-        the fewest other symbols (on arm, SUSPEND=y rather than SMP=n for
-        ARCH_SUPPORTS_KEXEC = (!SMP || PM_SLEEP_SMP) && MMU), then menu order.
-        """
-        costs: list[tuple[int, int, int]] = []
-        failures: list[str] = []
-        for idx, (order, attempt) in enumerate(alternatives):
-            mark = self.checkpoint()
-            try:
-                attempt()
-            except Failure as e:
-                failures.append(str(e))
-            else:
-                costs.append((len(self.journal) - mark, order, idx))
-            self.rollback(mark)
-        if not costs:
-            raise Failure(f"{what}: " + "; or ".join(dict.fromkeys(failures)) if failures else what)
-        fewest = min(costs)[0]
-        tied = [c for c in costs if c[0] == fewest]
-        if len(tied) > 1:
-            tied = sorted((self._disruption(alternatives[idx][1]), order, idx) for _, order, idx in tied)
-        alternatives[min(tied)[2]][1]()
-
-    def _disruption(self, attempt: Callable[[], None]) -> int:
-        """How many symbols change value when ``attempt`` is applied (then undone)."""
-        syms = self.k.unique_defined_syms
-        before = [s.str_value for s in syms]
-        mark = self.checkpoint()
-        attempt()
-        changed = sum(1 for s, v in zip(syms, before) if s.str_value != v)
-        self.rollback(mark)
-        return changed
+class Solver(Search):
+    """What decides a symbol's value, walked backwards from the value wanted."""
 
     def make_true(self, expr: Any, need: int, why: Why, depth: int) -> None:
         kl = self.kl
@@ -256,9 +164,11 @@ class Solver(Journal):
         prompts = [n for n in sym.nodes if n.prompt]
         if sym.choice is not None:
             choice = sym.choice
-            for node in choice.nodes:
-                if node.prompt and kl.expr_value(node.prompt[1]) < tri:
-                    cond = node.prompt[1]
+            # Linux 6.11+: a choice with a hidden prompt still takes a member (choice_rules).
+            conds = ([choice.direct_dep] if getattr(self.k, "choice_rules_611", False)
+                     else [n.prompt[1] for n in choice.nodes if n.prompt])
+            for cond in conds:
+                if kl.expr_value(cond) < tri:
                     self.make_true(cond, tri, Why(sym.name, term_str(cond)), depth + 1)
         alts = []
         for node in prompts:

@@ -53,7 +53,7 @@ ARCHES: dict[str, tuple[str, str]] = {
     "sparc64": ("sparc64", "sparc"), "sparc": ("sparc32", "sparc"),
     "parisc": ("parisc", "parisc"), "parisc64": ("parisc64", "parisc"),
     **{name: (name, name) for name in ("alpha", "arc", "csky", "hexagon", "m68k", "microblaze",
-                                       "nios2", "openrisc", "xtensa")},
+                                       "nios2", "openrisc", "um", "xtensa")},
 }
 
 CACHE_FORMAT = 2
@@ -350,7 +350,7 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
         kconf = _read_cache(path, srctree)
         if kconf is not None:
             last_load.cache_hit = True
-            return kconf
+            return _with_choice_rules(kconf)
     last_load.cache_hit = False
     with _kbuild_process_state(env), _no_gc():
         kconf = parse_kconfig(kernel_src)
@@ -359,4 +359,13 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
     if use_cache:
         manifest = _manifest(srctree, _manifest_files(kconf, srctree, env["SRCARCH"]))
         _write_cache(path, kconf, manifest)
+    return _with_choice_rules(kconf)
+
+
+def _with_choice_rules(kconf: Any) -> Any:
+    """Trees of Linux 6.11+ pick choice members by the new rules (kcheck.kconfig.choice_rules)."""
+    if getattr(kconf, "kcheck_version", (0, 0)) >= (6, 11):
+        from kcheck.kconfig.choice_rules import enable
+
+        enable(kconf)
     return kconf
