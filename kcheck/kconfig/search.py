@@ -67,6 +67,15 @@ class Search(Journal):
         self._fixed[key] = fixed
         return fixed
 
+    def fixed_text(self, sym: Any, named: bool = False) -> str:
+        """Why a fixed symbol cannot change, in words ("is n on this architecture")."""
+        who = f"CONFIG_{sym.name} " if named and not sym.is_constant else ""
+        if sym.is_constant:
+            return f"{who}is always {sym.str_value}" if sym.name in ("y", "m", "n") else f"{who}is a constant"
+        if not sym.nodes:
+            return f"{who}is not defined on this architecture" if named else "this architecture does not define"
+        return f"{who}is {sym.str_value or 'unset'} on this architecture"
+
     def now(self, sym: Any) -> str:
         value = sym.str_value if sym.str_value != "" else '""'
         return f"CONFIG_{sym.name}={value} in {self.base_label}"

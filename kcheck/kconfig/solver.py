@@ -50,10 +50,7 @@ class Solver(Search):
             if expr.__class__ is kl.Choice:
                 raise Failure(f"CONFIG_{why.requester} needs the choice '{expr.name}'")
             if self.is_fixed(expr):
-                raise Failure(
-                    f"CONFIG_{why.requester} needs {why.need}, which is "
-                    f"{expr.str_value or 'unset'} on this architecture"
-                )
+                raise Failure(f"CONFIG_{why.requester} needs {why.need}, which {self.fixed_text(expr)}")
             value = "m" if need == 1 and expr.orig_type is kl.TRISTATE else "y"
             self.want(expr, value, self._sub(why, expr), depth + 1)
             return
@@ -83,10 +80,7 @@ class Solver(Search):
             raise Failure(f"CONFIG_{why.requester} needs {why.need}: dependency chain too deep")
         if expr.__class__ is not tuple:
             if self.is_fixed(expr):
-                raise Failure(
-                    f"CONFIG_{why.requester} needs {why.need}, but CONFIG_{expr.name} is "
-                    f"{expr.str_value} on this architecture"
-                )
+                raise Failure(f"CONFIG_{why.requester} needs {why.need}, but {self.fixed_text(expr, named=True)}")
             self.want(expr, "n", why if why.locked else Why(why.requester, f"!CONFIG_{expr.name}"), depth + 1)
             return
         op = expr[0]

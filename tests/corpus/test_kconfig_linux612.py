@@ -121,3 +121,15 @@ def test_the_no_kdump_table_matches_the_tree(src: Path) -> None:
     assert set(srcarch.values()) == without
     kdump = {ARCHES[name][1] for name in ARCHES if name not in NO_KDUMP}
     assert kdump & without == set()
+
+
+@pytest.mark.parametrize("arch", ["ppc64le", "s390x", "loongarch64", "mips64", "sh"])
+def test_every_other_kdump_architecture_loads(src: Path, arch: str, tmp_path_factory) -> None:
+    """The rest of the architectures kdump supports in 6.12 parse, and CRASH_DUMP can be asked for there."""
+    kconf = load_kconfig(str(src), arch, cache_dir=str(tmp_path_factory.mktemp("cache")))
+    defconfig = src / "arch" / ARCHES[arch][1] / "configs" / {
+        "ppc64le": "ppc64_defconfig", "s390x": "defconfig", "loongarch64": "loongson3_defconfig",
+        "mips64": "loongson3_defconfig", "sh": "shx3_defconfig"}[arch]
+    assert kconf.syms["ARCH_SUPPORTS_CRASH_DUMP"].nodes
+    r = resolve(kconf, str(defconfig), {"KEXEC": "y", "CRASH_DUMP": "y"})
+    assert r.unresolved == {} and r.values["CRASH_DUMP"] == "y"
