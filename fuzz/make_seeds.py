@@ -32,6 +32,23 @@ source = "kdump.txt"
 check = { all = [{ config = "KEXEC", is = "y" }, { not = { fact = "boot.crashkernel.present", is = false } }] }
 message = "CONFIG_KEXEC is off"
 '''
+# The current spelling (RULE above is the first one, still read): a set test and fix variants.
+RULE_VARIANTS = '''[[rule]]
+id = "XX002"
+name = "initrd-drivers"
+title = "Capture kernel's disk drivers are all modules"
+severity = "warning"
+concerns = "kexec"
+applies = { role = "capture" }
+why = "the capture kernel needs an initrd"
+source = "kdump.txt"
+check = { configs = ["BLK_DEV_SD", "BLK_DEV_IDEDISK"], none_is = "m", some_is = "y" }
+message = "no disk driver built in for {kexec.append.text}"
+fix = [
+  { applies = { versions = "<2.6.20", arch = ["i386"] }, append_add = ["irqpoll"], role = "capture" },
+  { cmdline_add = ["crashkernel={boot.crashkernel.advised|size}"] },
+]
+'''
 
 TEXT: dict[str, dict[str, bytes]] = {
     "fuzz_config": {
@@ -57,7 +74,7 @@ TEXT: dict[str, dict[str, bytes]] = {
         "ok": b'[[target]]\nname = "a"\ncmdline = "crashkernel=64M@16M"\nkexec = "kexec -p /boot/vmlinuz"\n'
               b'memory = "1G"\n\n[[target]]\nname = "b"\nsystem_config = "missing.config"\n',
     },
-    "fuzz_rules": {"rule": RULE.encode()},
+    "fuzz_rules": {"rule": RULE.encode(), "variants": RULE_VARIANTS.encode()},
     "fuzz_host": {
         "iomem": b"\x00" + b"00001000-0009fbff : System RAM\n  01000000-04ffffff : Crash kernel\n"
                  b"100000000-23fffffff : System RAM\n  230000000-23fffffff : Crash kernel\n",

@@ -12,6 +12,7 @@ listed in ``TRUE_ERRORS``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.corpus import corpus_configs
@@ -32,15 +33,16 @@ MEMORY = {"amd64": "16G", "i386": "3G", "arm64": "8G", "armhf": "2G", "ppc64el":
 TRUE_ERRORS = {"s390x_none_s390x": {"KC001", "KC010"}}
 
 
-def modern_setup(name: str) -> dict[str, Any]:
-    """The correct set-up for the Debian config ``name`` (e.g. ``amd64_none_amd64``)."""
+def modern_setup(name: str, config: Path | None = None) -> dict[str, Any]:
+    """The correct set-up for the Debian config ``name`` (e.g. ``amd64_none_amd64``): the corpus
+    file, or ``config`` (such as a committed subset of it, tests/config_subsets.py)."""
     debian_arch, _featureset, flavour = name.split("_", 2)
     boot = BOOT.format(flavour=flavour)
     kexec = (f'kexec -p --command-line="{boot} {APPEND[debian_arch]}" '
              f"--initrd=/var/lib/kdump/initrd.img-6.1.0-56-{flavour} "
              f"/var/lib/kdump/vmlinuz-6.1.0-56-{flavour}")
     return {
-        "system": corpus_configs()[name],
+        "system": config if config is not None else corpus_configs()[name],
         "capture": None,
         "cmdline": f"{boot} crashkernel=384M-:128M",
         "kexec": kexec,

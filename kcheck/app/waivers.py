@@ -63,8 +63,11 @@ def _waiver(table: dict[str, Any], path: str, index: int) -> Waiver:
             expires = datetime.date.fromisoformat(expires)
         except ValueError:
             raise InputError(path, f"waiver[{index}].expires: {expires!r} is not a date") from None
+    if "concerns" in table and "kernel" in table and table["concerns"] != table["kernel"]:
+        raise InputError(path, f"waiver[{index}]: concerns and its old name kernel disagree; give one")
     return Waiver(rule=table["rule"], reason=table["reason"].strip(), source=f"{path} waiver[{index}]",
-                  kernel=table.get("kernel"), target=table.get("target"), expires=expires)
+                  kernel=table.get("concerns", table.get("kernel")), target=table.get("target"),
+                  expires=expires)
 
 
 def apply_waivers(report: Report, waivers: Sequence[Waiver], *, target: str | None = None,

@@ -30,6 +30,9 @@ FAMILIES: dict[str, frozenset[str]] = {
     "s390": frozenset({"s390x"}),
     "64bit": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
     "32bit": frozenset({"i386", "arm", "ppc", "riscv32"}),
+    # The architectures whose kernels have kexec_file_load (CONFIG_KEXEC_FILE; kernel/Kconfig.kexec
+    # ARCH_SUPPORTS_KEXEC_FILE): i386 and arm have none, so no signed capture kernel there.
+    "kexec_file": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
 }
 
 #: Spellings seen in config headers, ``uname -m`` and Debian, mapped to ours.

@@ -34,6 +34,10 @@ def _norm(name: str) -> str:
     return name.replace("-", "_")
 
 
+#: The name of a parameter as the kernel compares it (for fixers).
+normalise_param = _norm
+
+
 @record
 class Param:
     """One kernel parameter; ``start``/``end`` delimit its token in the text."""

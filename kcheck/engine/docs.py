@@ -7,6 +7,9 @@ the fix, where it applies and the source.  Nothing is written twice.
 
 from __future__ import annotations
 
+from typing import Any
+
+from kcheck.engine.fixes import VERB_LABELS
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import KcheckError
@@ -18,14 +21,15 @@ def rule_list(extra: tuple[str, ...], fmt: str) -> str:
         import json
 
         return json.dumps([_summary(rule) for rule in rules], indent=2) + "\n"
-    lines = [f"{r.id}  {r.severity.label:<7} {r.kernel:<7} {r.name:<38} {r.applies_to()}"
+    lines = [f"{r.id}  {r.severity.label:<7} {r.concerns:<7} {r.name:<38} {r.applies_to()}"
              for r in rules]
     return "\n".join(lines) + "\n"
 
 
 def _summary(rule: Rule) -> dict[str, object]:
     return {"id": rule.id, "name": rule.name, "title": rule.title,
-            "severity": rule.severity.label, "kernel": rule.kernel,
+            "severity": rule.severity.label, "concerns": rule.concerns, "role": rule.role,
+            "kernel": rule.concerns,  # the old name of "concerns", kept for scripts that read it
             "versions": rule.versions.text or None, "arch": list(rule.arch) or None,
             "source": rule.source}
 
@@ -54,9 +58,11 @@ def rule_help(rule: Rule, width: int = 78) -> str:
         import textwrap
 
         why = textwrap.fill(why, width)
-    out = [f"Severity: {rule.severity.label}    Concerns: the {rule.kernel} "
-           f"{'kernel' if rule.kernel in ('system', 'capture') else 'input'}",
-           f"Applies to: {rule.applies_to()}", f"Source: {rule.source}", "",
+    concerns = {"boot": "boot command line", "kexec": "kexec command", "host": "live host"}.get(
+        rule.concerns, f"{rule.concerns} kernel")
+    applies = rule.applies_to() + ("" if rule.role == rule.concerns else f" (of the {rule.role} kernel)")
+    out = [f"Severity: {rule.severity.label}    Concerns: the {concerns}",
+           f"Applies to: {applies}", f"Source: {rule.source}", "",
            "## Why it matters", why]
     if rule.example:
         out += ["", "## Example"]
@@ -71,17 +77,29 @@ def rule_help(rule: Rule, width: int = 78) -> str:
 
 
 def _fix_text(rule: Rule) -> list[str]:
-    spec = rule.fix
+    """Every fix variant, each under the kernels it is for when there are several."""
+    if len(rule.fixes) == 1 and rule.fixes[0].everywhere:
+        return _variant_lines(rule.fixes[0].spec, rule.fixes[0].role, rule, "    ")
+    lines: list[str] = []
+    for index, variant in enumerate(rule.fixes):
+        if variant.everywhere:
+            lines.append(f"  for every {'other ' if index else ''}{rule.role} kernel:")
+        else:
+            lines.append(f"  for {rule.role} {variant.describe()}:")
+        lines.extend(_variant_lines(variant.spec, variant.role, rule, "    "))
+    if rule.fixes and not rule.fixes[-1].everywhere:
+        lines.append(f"  for any other {rule.role} kernel: no fix is known")
+    return lines
+
+
+def _variant_lines(spec: dict[str, Any], role: str, rule: Rule, indent: str) -> list[str]:
     lines: list[str] = []
     for symbol, value in spec.get("config", {}).items():
         line = f"# CONFIG_{symbol} is not set" if value == "n" else f"CONFIG_{symbol}={value}"
-        lines.append(f"    {line}")
-    labels = {"cmdline_add": "add to the boot command line", "cmdline_remove": "remove from the boot command line",
-              "kexec_add": "add to the kexec command", "kexec_remove": "remove from the kexec command",
-              "append_add": "add to the capture command line", "append_remove": "remove from the capture command line"}
-    for key, label in labels.items():
+        lines.append(f"{indent}{line}" + (f"   (in the {role} kernel)" if role != rule.concerns else ""))
+    for key, label in VERB_LABELS.items():
         if spec.get(key):
-            lines.append(f"    {label}: {' '.join(spec[key])}")
+            lines.append(f"{indent}{label}: {' '.join(spec[key])}")
     if spec.get("text"):
-        lines.append(f"    {spec['text']}")
+        lines.append(f"{indent}{spec['text']}")
     return lines

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.fixes import FixVariant, select
 from kcheck.engine.predicates import Unknown, UnknownFact
 from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
@@ -30,27 +31,27 @@ def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
 
 
 def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
-    scope: Kernel = getattr(setup, rule.scope)
+    scope: Kernel = getattr(setup, rule.role)
     reason, undecided = _not_applicable(rule, scope, setup.same_kernel)
     if reason:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, reason, undecided=undecided)
+        return RuleResult(rule.id, rule.concerns, Status.SKIP, reason, undecided=undecided)
     try:
         if rule.when is not None and not rule.when.test(setup):
-            return RuleResult(rule.id, rule.kernel, Status.SKIP, "does not apply to this set-up")
+            return RuleResult(rule.id, rule.concerns, Status.SKIP, "does not apply to this set-up")
         if rule.check.test(setup):
-            return RuleResult(rule.id, rule.kernel, Status.PASS)
+            return RuleResult(rule.id, rule.concerns, Status.PASS)
         finding = _finding(rule, setup)
     except MissingInput as missing:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"needs {missing.args[0]}",
+        return RuleResult(rule.id, rule.concerns, Status.SKIP, f"needs {missing.args[0]}",
                           undecided=undecided_by.missing_input(missing.args[0]))
     except Unknown as unknown:
-        return RuleResult(rule.id, rule.kernel, Status.SKIP, f"cannot decide: {unknown}",
+        return RuleResult(rule.id, rule.concerns, Status.SKIP, f"cannot decide: {unknown}",
                           undecided=undecided_by.unknown_fact(unknown.path, str(unknown)))
     except UnknownFact as unknown_path:
         # The schema checks only a fact path's shape, so a typo in a user rule
         # file surfaces here, as an error in that file.
         raise RuleError(rule.file, f"rule {rule.id}: unknown fact {unknown_path.args[0]!r}") from None
-    return RuleResult(rule.id, rule.kernel, Status.FAIL, finding=finding)
+    return RuleResult(rule.id, rule.concerns, Status.FAIL, finding=finding)
 
 
 def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, str | None]:
@@ -61,18 +62,18 @@ def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, 
     """
     versions, arch = not rule.versions.unbounded, bool(rule.arch)
     if versions and scope.version is not None and not rule.versions.contains(scope.version):
-        return f"{rule.scope} kernel {scope.version} is outside {rule.versions.text}", None
+        return f"{rule.role} kernel {scope.version} is outside {rule.versions.text}", None
     if arch and scope.arch is not None and not arches.matches(scope.arch, rule.arch):
-        return f"{rule.scope} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}", None
+        return f"{rule.role} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}", None
     unknown = (versions and scope.version is None) or (arch and scope.arch is None)
     if unknown and scope.config is None and scope.image is None:
-        return f"needs --{rule.scope}-config", undecided_by.missing_input(f"--{rule.scope}-config")
+        return f"needs --{rule.role}-config", undecided_by.missing_input(f"--{rule.role}-config")
     if versions and scope.version is None:
-        return (f"{rule.scope} kernel version unknown (rule applies to {rule.versions.text})",
-                undecided_by.unknown_scope(rule.scope, "version", same_kernel))
+        return (f"{rule.role} kernel version unknown (rule applies to {rule.versions.text})",
+                undecided_by.unknown_scope(rule.role, "version", same_kernel))
     if arch and scope.arch is None:
-        return (f"{rule.scope} kernel architecture unknown (rule applies to {', '.join(rule.arch)})",
-                undecided_by.unknown_scope(rule.scope, "architecture", same_kernel))
+        return (f"{rule.role} kernel architecture unknown (rule applies to {', '.join(rule.arch)})",
+                undecided_by.unknown_scope(rule.role, "architecture", same_kernel))
     return "", None
 
 
@@ -81,7 +82,7 @@ def _finding(rule: Rule, setup: Setup) -> Finding:
         rule=rule.id,
         name=rule.name,
         severity=rule.severity,
-        kernel=rule.kernel,
+        kernel=rule.concerns,
         title=rule.title,
         message=render(rule.message, rule, setup),
         symbols=rule.symbols,
@@ -91,16 +92,17 @@ def _finding(rule: Rule, setup: Setup) -> Finding:
     )
 
 
-def render(template: str, rule: Rule, setup: Setup) -> str:
+def render(template: str, rule: Rule, setup: Setup, role: str | None = None) -> str:
     """Fill ``{path}``/``{path|hex}``/``{path|size}`` fields with the set-up's values.
 
-    ``config.X`` is relative to the rule's kernel.  Values that are absent
-    read as ``not set``; nothing in a template is ever evaluated as code.
+    ``config.X`` is the config of ``role`` (by default the rule's).  Values
+    that are absent read as ``not set``; nothing in a template is ever
+    evaluated as code.
     """
     def field(match: re.Match[str]) -> str:
         path, style = match.group(1), match.group(2)
         if path.startswith("config."):
-            path = f"{_config_kernel(rule)}.{path}"
+            path = f"{role or rule.role}.{path}"
         try:
             value = setup.lookup(path)
         except (MissingInput, KeyError, Unknown):
@@ -128,20 +130,29 @@ def _show(value: Any, style: str | None) -> str:
     return str(value)
 
 
-def _config_kernel(rule: Rule) -> str:
-    return rule.fix.get("kernel", rule.kernel if rule.kernel in ("system", "capture") else "system")
+def fix_variant(rule: Rule, setup: Setup) -> FixVariant | None:
+    """The variant of the rule's fix right for the kernel at hand (its role's version and arch)."""
+    kernel: Kernel = getattr(setup, rule.role)
+    return select(rule.fixes, kernel.version, kernel.arch)
 
 
 def _fix(rule: Rule, setup: Setup) -> Fix:
-    spec = rule.fix
-    config = tuple((symbol, render(str(value), rule, setup))
+    variant = fix_variant(rule, setup)
+    if variant is None:
+        if not rule.fixes:
+            return Fix()
+        kernel: Kernel = getattr(setup, rule.role)
+        where = " ".join(str(part) for part in (kernel.version, kernel.arch) if part) or "of unknown version"
+        return Fix(text=f"kcheck knows no fix for this {rule.role} kernel ({where}); see kcheck explain {rule.id}")
+    spec, role = variant.spec, variant.role
+    config = tuple((symbol, render(str(value), rule, setup, role))
                    for symbol, value in spec.get("config", {}).items())
 
     def rendered(key: str) -> tuple[str, ...]:
-        return tuple(render(item, rule, setup) for item in spec.get(key, ()))
+        return tuple(render(item, rule, setup, role) for item in spec.get(key, ()))
 
     return Fix(
-        config_kernel=_config_kernel(rule) if config else None,
+        config_kernel=role if config else None,
         config=config,
         cmdline_add=rendered("cmdline_add"),
         cmdline_remove=rendered("cmdline_remove"),
@@ -149,22 +160,21 @@ def _fix(rule: Rule, setup: Setup) -> Fix:
         kexec_remove=rendered("kexec_remove"),
         append_add=rendered("append_add"),
         append_remove=rendered("append_remove"),
-        text=render(spec.get("text", ""), rule, setup),
+        text=render(spec.get("text", ""), rule, setup, role),
     )
 
 
 def _location(rule: Rule, setup: Setup) -> Location | None:
     """The config line of the first symbol the check reads, else the input itself."""
-    kernel = _config_kernel(rule)
-    config = getattr(setup, kernel).config
-    if rule.kernel in ("system", "capture") and config is not None:
+    config = getattr(setup, rule.role).config
+    if rule.concerns in ("system", "capture") and config is not None:
         for symbol in rule.check.symbols():
             line = config.lines.get(symbol)
             if line is not None:
                 return Location(config.path, line)
         return Location(config.path)
-    if rule.kernel == "boot" and setup.cmdline_source:
+    if rule.concerns == "boot" and setup.cmdline_source:
         return Location(setup.cmdline_source, 1)
-    if rule.kernel == "kexec":
+    if rule.concerns == "kexec":
         return Location(setup.kexec_source, 1 if setup.kexec_source != "--kexec" else None)
     return None

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.fixes import compile_fixes
+from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
-from kcheck.engine.rule import Rule
+from kcheck.engine.rule import RULE_FORMAT, Rule
 from kcheck.domain.errors import InputError, RuleError
 from kcheck.domain.findings import KERNELS, Severity
 from kcheck.domain.resources import data_path
@@ -77,6 +79,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
     key = [f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
+    key.append(f"rule-format {RULE_FORMAT}".encode())  # a changed Rule record is never read from an old pickle
 
     def build() -> list[Rule]:
         contents = [(Path(path), read_bounded(path, RULE_FILE_LIMIT, what="rule file"), False)
@@ -90,7 +93,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path, data, from_user in contents:
-        document = parse_rule_text(data, str(path))
+        document = modernise(parse_rule_text(data, str(path)))
         if from_user:
             validate_rule_document(document, str(path))
         for rule in compile_rule_document(document, str(path)):
@@ -114,17 +117,22 @@ def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
 
 
 def validate_rule_document(document: dict[str, Any], source: str) -> None:
-    """Check a rule document against the rule schema; name the field that is wrong."""
+    """Check a rule document against the rule schema; name the field that is wrong.
+
+    A document in the old spelling (``kernel =``, ``of =``) is checked as its
+    modernised form, which is what runs.
+    """
     from kcheck.inputs.validate import validate
 
-    validate(document, "rule.schema.json", source, error=RuleError)
+    validate(modernise(document), "rule.schema.json", source, error=RuleError)
 
 
 def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:
     tables = document.get("rule")
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, "rule: expected one or more [[rule]] tables")
-    return [_compile(table, source, index) for index, table in enumerate(tables)]
+    document = modernise(document)
+    return [_compile(table, source, index) for index, table in enumerate(document["rule"])]
 
 
 def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
@@ -132,11 +140,13 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
     try:
         rule_id = table["id"]
         where = f"rule {rule_id}"
-        kernel = table["kernel"]
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel: {kernel!r} is not one of {', '.join(KERNELS)}")
+        concerns = table["concerns"]
+        if concerns not in KERNELS:
+            raise ValueError(f"concerns: {concerns!r} is not one of {', '.join(KERNELS)}")
         applies = table.get("applies", {})
-        scope = applies.get("kernel", kernel if kernel in ("system", "capture") else "system")
+        role = applies.get("role", concerns if concerns in ("system", "capture") else "system")
+        if role not in ("system", "capture"):
+            raise ValueError(f"applies.role: {role!r} is not system or capture")
         arch = tuple(applies.get("arch", ()))
         for name in arch:
             if not arches.known_selector(name):
@@ -147,16 +157,16 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
             name=table["name"],
             title=table["title"],
             severity=Severity.parse(table["severity"]),
-            kernel=kernel,
-            scope=scope,
+            concerns=concerns,
+            role=role,
             why=table["why"].strip(),
             source=table["source"],
             versions=VersionRange.parse(applies.get("versions", "")),
             arch=arch,
-            check=compile_predicate(table["check"], kernel, "check"),
-            when=compile_predicate(when, kernel, "when") if when is not None else None,
+            check=compile_predicate(table["check"], role, "check"),
+            when=compile_predicate(when, role, "when") if when is not None else None,
             message=table["message"],
-            fix=table.get("fix", {}),
+            fixes=compile_fixes(table.get("fix"), role),
             example=table.get("example", {}),
             file=source,
         )

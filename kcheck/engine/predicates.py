@@ -6,8 +6,13 @@ A rule's ``check`` and ``when`` are nested tables, never code::
               eq = { fact = "boot.crashkernel.offset" } }
     check = { all = [ { config = "SMP", is = "n" }, { config = "X86_UP_APIC", is = "y" } ] }
 
-A *subject* (``config`` on the rule's kernel, or any ``fact`` path) is tested
-with *operators*; ``all``/``any``/``not`` combine tests.  When a test needs a
+A *subject* (``config`` on the rule's kernel, ``role = "system"|"capture"``
+to name the other one, or any ``fact`` path) is tested with *operators*;
+``all``/``any``/``not`` combine tests.  A *set test* quantifies over several
+symbols of one kernel, so a list is written once::
+
+    { configs = ["EXT4_FS", "XFS_FS", "BTRFS_FS"], none_is = "y", some_is = "m" }
+  When a test needs a
 value the set-up does not have (a number that is not set, an input that was
 not given) it raises :class:`Unknown`, and the engine reports the rule as
 skipped with that reason instead of guessing.
@@ -21,6 +26,9 @@ from typing import Any, Protocol
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 
+#: The quantifiers of a set test (``configs = [...]``) and what they require of the symbols' values.
+QUANTIFIERS = ("some_is", "none_is", "every_is")
+ROLES = ("system", "capture")
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
              "power_of_two", "contains")
 NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
@@ -115,6 +123,38 @@ class Test:
         return [self.path]
 
 
+@record
+class SetTest:
+    """``configs = [...]`` of one kernel, each quantifier (some/none/every) tested on their values.
+
+    ``some_is = "y"``: at least one symbol has one of the values; ``none_is``:
+    not one has; ``every_is``: all have.  ``"n"`` also matches an unset or
+    absent symbol, as ``is`` does.
+    """
+
+    role: str
+    names: tuple[str, ...]
+    quantifiers: tuple[tuple[str, tuple[Any, ...]], ...]
+
+    def test(self, facts: Facts) -> bool:
+        values = [_lookup(facts, f"{self.role}.config.{name}") for name in self.names]
+        for quantifier, wanted in self.quantifiers:
+            hits = [any(_same(value, w, config=True) for w in wanted) for value in values]
+            if quantifier == "some_is" and not any(hits):
+                return False
+            if quantifier == "none_is" and any(hits):
+                return False
+            if quantifier == "every_is" and not all(hits):
+                return False
+        return True
+
+    def symbols(self) -> list[str]:
+        return list(self.names)
+
+    def paths(self) -> list[str]:
+        return [f"{self.role}.config.{name}" for name in self.names]
+
+
 def _apply(op: str, value: Any, operand: Any, facts: Facts, test: Test) -> bool:
     if op == "is":
         wanted = operand if isinstance(operand, list) else [operand]
@@ -202,6 +242,9 @@ def _operand_number(operand: Any, facts: Facts) -> int:
 def compile_predicate(table: Any, kernel: str, where: str) -> Predicate:
     """Turn a TOML table into a predicate; ``where`` names it in errors.
 
+    ``kernel`` is the rule's role: the kernel whose config a ``config``
+    test reads unless it says ``role = ...``.
+
     Raises ValueError with a message that names the offending part; the loader
     adds the file and rule id.
     """
@@ -218,23 +261,43 @@ def compile_predicate(table: Any, kernel: str, where: str) -> Predicate:
         if set(table) != {"not"}:
             raise ValueError(f"{where}.not: nothing may stand beside 'not'")
         return Not(compile_predicate(table["not"], kernel, f"{where}.not"))
+    if "configs" in table:
+        return _compile_set(table, kernel, where)
     return _compile_test(table, kernel, where)
+
+
+def _role(table: dict[str, Any], kernel: str, where: str) -> str:
+    role = table.get("role", kernel)
+    if role not in ROLES:
+        raise ValueError(f"{where}: role must be \"system\" or \"capture\", not {role!r}")
+    return str(role)
+
+
+def _compile_set(table: dict[str, Any], kernel: str, where: str) -> SetTest:
+    names = table["configs"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"{where}.configs: expected a non-empty list of config symbols")
+    extra = set(table) - set(QUANTIFIERS) - {"configs", "role"}
+    if extra:
+        raise ValueError(f"{where}: unknown key {sorted(extra)[0]!r} in a set test")
+    quantifiers = tuple((q, tuple(table[q]) if isinstance(table[q], list) else (table[q],))
+                        for q in QUANTIFIERS if q in table)
+    if not quantifiers:
+        raise ValueError(f"{where}: a set test needs one of {', '.join(QUANTIFIERS)}")
+    return SetTest(_role(table, kernel, where), tuple(names), quantifiers)
 
 
 def _compile_test(table: dict[str, Any], kernel: str, where: str) -> Test:
     symbol: str | None = None
     if "config" in table:
         symbol = table["config"]
-        of = table.get("of", kernel)
-        if of not in ("system", "capture"):
-            raise ValueError(f"{where}: 'config' needs of = \"system\" or \"capture\" in a {kernel} rule")
-        path = f"{of}.config.{symbol}"
+        path = f"{_role(table, kernel, where)}.config.{symbol}"
     elif "fact" in table:
         path = table["fact"]
     else:
-        raise ValueError(f"{where}: needs one of config, fact, all, any, not")
+        raise ValueError(f"{where}: needs one of config, configs, fact, all, any, not")
     ops = tuple((op, table[op]) for op in OPERATORS if op in table)
-    extra = set(table) - set(OPERATORS) - {"config", "fact", "of", "default"}
+    extra = set(table) - set(OPERATORS) - {"config", "fact", "role", "default"}
     if extra:
         raise ValueError(f"{where}: unknown key {sorted(extra)[0]!r}")
     if not ops:

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from kcheck.engine.fixes import FixVariant
 from kcheck.engine.predicates import Predicate
 from kcheck.domain.findings import RuleInfo, Severity
 from kcheck.domain.records import field, record
 from kcheck.domain.version import VersionRange
+
+#: Changes whenever :class:`Rule` or what it holds changes shape (part of the rule cache key).
+RULE_FORMAT = 2
 
 
 @record
 class Rule:
     """One check, with everything needed to run, explain and fix it.
 
-    ``kernel`` is what the finding concerns; ``scope`` is the kernel whose
-    version and architecture decide whether the rule applies at all.
+    ``concerns`` is what a finding is about (a kernel or an input: system,
+    capture, boot, kexec, host); ``role`` is the kernel (system or capture)
+    whose version and architecture decide whether the rule applies and which
+    fix variant is right, whose config a ``config`` test reads and a fix sets
+    unless they name another.
     """
 
     id: str
     name: str
     title: str
     severity: Severity
-    kernel: str
-    scope: str
+    concerns: str
+    role: str
     why: str
     source: str
     versions: VersionRange
@@ -31,7 +36,7 @@ class Rule:
     check: Predicate
     when: Predicate | None
     message: str
-    fix: dict[str, Any]
+    fixes: tuple[FixVariant, ...]
     example: dict[str, str] = field(default_factory=dict)
     file: str = ""
 
@@ -41,9 +46,20 @@ class Rule:
         seen: dict[str, None] = {}
         for symbol in self.check.symbols():
             seen.setdefault(f"CONFIG_{symbol}")
-        for symbol in self.fix.get("config", {}):
-            seen.setdefault(f"CONFIG_{symbol}")
+        for variant in self.fixes:
+            for symbol in variant.spec.get("config", {}):
+                seen.setdefault(f"CONFIG_{symbol}")
         return tuple(seen)
+
+    @property
+    def kernel(self) -> str:
+        """The old name of :attr:`concerns` (kept for code written before the rename)."""
+        return self.concerns
+
+    @property
+    def scope(self) -> str:
+        """The old name of :attr:`role`."""
+        return self.role
 
     def applies_to(self) -> str:
         """A human phrase for where the rule applies (for ``kcheck rules``)."""
@@ -54,4 +70,4 @@ class Rule:
     def info(self) -> RuleInfo:
         """The rule as reporters see it (SARIF rule descriptors); the help text is built on demand."""
         return RuleInfo(id=self.id, name=self.name, title=self.title, why=" ".join(self.why.split()),
-                        severity=self.severity, kernel=self.kernel, source=self.source, rule=self)
+                        severity=self.severity, kernel=self.concerns, source=self.source, rule=self)

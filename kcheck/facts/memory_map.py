@@ -89,6 +89,15 @@ def build_map(setup: Setup) -> MemoryMap | None:
     return MemoryMap(tuple(areas), needed, size, tuple(conflicts))
 
 
+def load_needed(setup: Setup) -> int | None:
+    """Bytes kexec needs in the crash region: the map's figure, or with no region yet (no or
+    an unusable crashkernel=) what the capture kernel, initrd and kexec's data take anywhere."""
+    plan = setup.memory_map
+    if plan is not None and plan.needed is not None:
+        return plan.needed
+    return _capture(setup, None, 0)[1]
+
+
 def _overlaps(a: Area, b: Area) -> bool:
     if a.start is None or b.start is None or a.end is None or b.end is None:
         return False

@@ -166,6 +166,8 @@ class Setup:
             return _param(self.cmdline, name)
         if head == "kaslr":
             return self.kaslr
+        if name == "advised":
+            return self.crashkernel_advised
         facts = self.crashkernel_facts
         if name not in facts and facts.get("needs_memory"):
             raise MissingInput("--memory (crashkernel= uses ranges)")
@@ -234,6 +236,17 @@ class Setup:
         from kcheck.facts.memory_map import build_map
 
         return build_map(self)
+
+    @cached_property
+    def crashkernel_advised(self) -> int:
+        """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
+        current size when it is big enough, else 256M or what kexec needs to load the capture
+        kernel and initrd, when the images say."""
+        from kcheck.domain.crashkernel_advice import advised_size
+        from kcheck.facts.memory_map import load_needed
+
+        current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
+        return advised_size(load_needed(self), current)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:

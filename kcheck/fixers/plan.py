@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kcheck.domain.cmdline import normalise_param
 from kcheck.domain.findings import Finding, Report, Severity
+from kcheck.domain.kexec import canonical_option
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
@@ -91,11 +93,49 @@ def _add(plan: FixPlan, finding: Finding, same_kernel: bool) -> None:
         for item in getattr(fix, name):
             if _PLACEHOLDER.search(item):
                 plan.manual.append(Manual(rule, item, "fill in the part in <...> for this machine"))
-            else:
+                continue
+            conflict = _token_conflict(plan, name, item, rule)
+            if conflict is not None:
+                if conflict not in plan.manual:
+                    plan.manual.append(conflict)
+            elif (item, rule) not in getattr(plan, name):
                 getattr(plan, name).append((item, rule))
     if fix.text and not (fix.config or fix.cmdline_add or fix.kexec_add or fix.append_add
                          or fix.cmdline_remove or fix.kexec_remove or fix.append_remove):
         plan.manual.append(Manual(rule, finding.title, fix.text))
+
+
+#: Where a token names a parameter or option that takes one value: the boot command line, the
+#: kexec command and the capture command line.
+_ADDS = {"cmdline_add": "boot command line", "kexec_add": "kexec command", "append_add": "capture command line"}
+
+
+def _token_key(verb: str, token: str) -> str:
+    """What two tokens must share to ask for the same parameter: its name as the kernel compares
+    it (``-`` and ``_`` alike) or the kexec option's long name."""
+    name = token.partition("=")[0]
+    if verb == "kexec_add":
+        return canonical_option(name) or name
+    return normalise_param(name)
+
+
+def _token_conflict(plan: FixPlan, verb: str, token: str, rule: str) -> Manual | None:
+    """A conflict when another rule already asks for another value of the same parameter.
+
+    Command-line tokens get the check config values get: appending both
+    ``crashkernel=64M@16M`` and ``crashkernel=256M`` would leave the last one
+    deciding without a word.
+    """
+    if verb not in _ADDS or "=" not in token:
+        return None
+    key = _token_key(verb, token)
+    others = [(have, by) for have, by in getattr(plan, verb)
+              if "=" in have and _token_key(verb, have) == key and have != token]
+    if not others:
+        return None
+    have = others[0][0]
+    wanted_by = ", ".join(sorted({by for _, by in others}))
+    return Manual(rule, token, f"conflicts with {have} wanted by {wanted_by} on the {_ADDS[verb]}")
 
 
 def merge_plan(plan: FixPlan, new: FixPlan) -> bool:
@@ -120,9 +160,15 @@ def merge_plan(plan: FixPlan, new: FixPlan) -> bool:
     for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove", "append_add", "append_remove"):
         mine = getattr(plan, name)
         for item in getattr(new, name):
-            if all(item[0] != have for have, _ in mine):
-                mine.append(item)
-                added = True
+            if any(item[0] == have for have, _ in mine):
+                continue
+            conflict = _token_conflict(plan, name, item[0], item[1])
+            if conflict is not None:
+                if conflict not in plan.manual:
+                    plan.manual.append(conflict)
+                continue
+            mine.append(item)
+            added = True
     for item in new.manual:
         if item not in plan.manual:
             plan.manual.append(item)

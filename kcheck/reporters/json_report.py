@@ -21,7 +21,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity.label,
-        "kernel": finding.kernel,
+        "concerns": finding.kernel,
+        "kernel": finding.kernel,     # deprecated: the old name of "concerns"
         "title": finding.title,
         "message": finding.message,
         "symbols": list(finding.symbols),
@@ -46,7 +47,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
         "inputs": report.inputs,
         "findings": [finding_dict(f) for f in report.findings],
-        "results": [{"rule": r.rule, "kernel": r.kernel, "status": r.status.value,
+        "results": [{"rule": r.rule, "concerns": r.kernel, "kernel": r.kernel, "status": r.status.value,
                      "reason": r.reason or None, "undecided": r.undecided} for r in report.results],
         "notes": list(report.notes),
         "memory_map": report.memory_map,

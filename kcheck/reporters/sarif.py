@@ -104,7 +104,7 @@ def _result(finding: Finding, target: str, index: dict[str, int]) -> dict[str, A
     fix = finding.fix.describe()
     if fix:
         text += f". Fix: {fix}"
-    properties: dict[str, Any] = {"kernel": finding.kernel, "symbols": list(finding.symbols),
+    properties: dict[str, Any] = {"concerns": finding.kernel, "kernel": finding.kernel, "symbols": list(finding.symbols),
                                   "fix": finding.fix.as_dict(), "reference": finding.reference}
     if target:
         properties["target"] = target

@@ -75,6 +75,17 @@ def test_load_waivers_reads_toml_dates_and_names(tmp_path: Path) -> None:
     assert second.expires == datetime.date(2026, 2, 1)
 
 
+def test_concerns_is_the_waiver_key_and_kernel_its_old_name(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text('[[waiver]]\nrule = "KX008"\nconcerns = "kexec"\nreason = "r"\n'
+                    '[[waiver]]\nrule = "KX008"\nkernel = "kexec"\nreason = "r"\n')
+    new, old = load_waivers(str(path))
+    assert new.kernel == old.kernel == "kexec"
+    path.write_text('[[waiver]]\nrule = "KX008"\nconcerns = "kexec"\nkernel = "boot"\nreason = "r"\n')
+    with pytest.raises(InputError, match="disagree"):
+        load_waivers(str(path))
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ('[[waiver]]\nrule = "KX008"\n', "waiver[0]: 'reason' is a required property"),
     ('[[waiver]]\nrule = "KX008"\nreason = ""\n', "waiver[0].reason: '' does not match"),

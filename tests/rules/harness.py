@@ -14,9 +14,12 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
   (laid out from boot.rst); ``name`` sets the file name.
 
-Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up) and ``debian:<config>``
-(a real Debian 6.1 config from the corpus with the set-up of
-tests/modern_setups.py; cases on it skip when the corpus is absent).
+Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up), ``debian:<config>``
+and ``debian-6.12:<config>`` (a real Debian 6.1 or 6.12 config with the set-up
+of tests/modern_setups.py).  The Debian configs are the committed subsets in
+fixtures/debian/ (tests/config_subsets.py: the real lines of every symbol
+kcheck reads), so the cases run without the corpus; a config with no subset
+comes from the corpus, and its cases skip when the corpus is absent.
 
 ``host:<name>`` bases are the captured host trees of fixtures/hosts/<name>,
 copied and read by the real pre-flight reader.  Their edits act on the copy:
@@ -42,6 +45,7 @@ from kcheck.inputs.host import read_host
 from kcheck.app.pipeline import CheckRequest, read_setup
 from kcheck.domain.units import parse_number
 from kcheck.app.preflight import host_setup
+from tests.config_subsets import subset_path
 from tests.corpus import corpus_configs
 from tests.modern_setups import modern_setup
 from tests.preflight_helpers import copy_tree
@@ -87,15 +91,20 @@ def base_setup(name: str) -> dict[str, Any] | None:
     """The named base set-up, or None when it needs the corpus and it is absent."""
     if name.startswith("host:"):
         return {"host": FIXTURES / "hosts" / name.removeprefix("host:")}
-    if name.startswith("debian:"):
-        config = name.removeprefix("debian:")
+    if name.startswith(("debian:", "debian-6.12:")):
+        release, config = name.split(":", 1)
+        subset = subset_path("6.12" if release == "debian-6.12" else "6.1", config)
+        if subset is not None:
+            return modern_setup(config, subset)
         return modern_setup(config) if config in corpus_configs() else None
     return BASES[name]
 
 
-def materialise(case: dict[str, Any], tmp: Path) -> CheckRequest:
-    base = base_setup(case.get("base", "2.6.13"))
+def materialise(case: dict[str, Any], tmp: Path, base: dict[str, Any] | None = None) -> CheckRequest:
+    """The case as a check request; ``base`` replaces the case's base set-up."""
+    base = base or base_setup(case.get("base", "2.6.13"))
     assert base is not None
+    tmp.mkdir(parents=True, exist_ok=True)
     paths: dict[str, str | None] = {}
     for role in ("system", "capture"):
         source = base[role] if role == "system" or not case.get("capture") else (base[role] or base["system"])

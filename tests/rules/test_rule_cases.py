@@ -46,3 +46,7 @@ def test_rule_case(rule_id: str, kind: str, index: int, case: dict, tmp_path: Pa
         assert result.finding is not None
         for text in case.get("message_contains", []):
             assert text in result.finding.message
+        # The fix advised for this kernel, as kcheck check prints it and kcheck fix writes it.
+        for key in ("cmdline_add", "kexec_add", "append_add"):
+            if f"fix_{key}" in case:
+                assert list(getattr(result.finding.fix, key)) == case[f"fix_{key}"]

@@ -1,0 +1,105 @@
+"""A rule's fix as data, with variants for the kernels it differs on.
+
+Advice right for 2.6.13 is wrong for 6.12 (``crashkernel=64M@16M`` fixes a
+2.6.13 boot line and trips two other rules on a KASLR kernel), and a config
+symbol may not exist on every architecture (``KEXEC_FILE`` on i386).  So a
+rule's ``fix`` is either one table or a list of variants, each with its own
+``applies = { versions = ..., arch = [...] }``; the first variant that applies
+to the rule's kernel (its ``role``) is the fix of a finding.  A variant
+without ``applies`` applies everywhere and so must come last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kcheck.domain import arch as arches
+from kcheck.domain.records import record
+from kcheck.domain.version import KernelVersion, VersionRange
+
+#: What a fix can do, in the order kcheck explain shows it.
+FIX_VERBS = ("config", "cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
+             "append_add", "append_remove", "text")
+#: The words of each verb in ``kcheck explain``, in the order a fix applies them (removals first).
+VERB_LABELS = {
+    "cmdline_remove": "remove from the boot command line", "cmdline_add": "add to the boot command line",
+    "kexec_remove": "remove from the kexec command", "kexec_add": "add to the kexec command",
+    "append_remove": "remove from the capture command line", "append_add": "add to the capture command line",
+}
+_ROLES = ("system", "capture")
+
+
+@record
+class FixVariant:
+    """One fix and the kernels (versions, architectures) it is right for."""
+
+    versions: VersionRange
+    arch: tuple[str, ...]
+    role: str                      # the kernel whose config ``config`` sets
+    spec: dict[str, Any]           # the verbs of FIX_VERBS that this variant uses
+
+    @property
+    def everywhere(self) -> bool:
+        return self.versions.unbounded and not self.arch
+
+    def applies(self, version: KernelVersion | None, arch: str | None) -> bool:
+        """Whether the variant is right for a kernel; an unknown version or arch matches only a
+        variant that does not depend on it."""
+        if not self.versions.unbounded and (version is None or not self.versions.contains(version)):
+            return False
+        return not self.arch or (arch is not None and arches.matches(arch, self.arch))
+
+    def describe(self) -> str:
+        """``kernels >=2.6.13, <2.6.20 on i386`` (for explain)."""
+        if self.everywhere:
+            return "every kernel"
+        parts = ["kernels"]
+        if not self.versions.unbounded:
+            parts.append(self.versions.text.strip())
+        if self.arch:
+            parts.append("on " + ", ".join(
+                f"{name} ({', '.join(sorted(arches.FAMILIES[name]))})" if name in arches.FAMILIES else name
+                for name in self.arch))
+        return " ".join(parts)
+
+
+def compile_fixes(raw: Any, role: str, where: str = "fix") -> tuple[FixVariant, ...]:
+    """The variants of a rule's ``fix`` (a table or a list of tables); ValueError names what is wrong."""
+    if raw is None:
+        return ()
+    tables = raw if isinstance(raw, list) else [raw]
+    if not tables:
+        raise ValueError(f"{where}: an empty list; leave fix out instead")
+    variants: list[FixVariant] = []
+    for index, table in enumerate(tables):
+        here = f"{where}[{index}]" if isinstance(raw, list) else where
+        if not isinstance(table, dict):
+            raise ValueError(f"{here}: expected a table")
+        if variants and variants[-1].everywhere:
+            raise ValueError(f"{here}: never used: the variant before it applies to every kernel")
+        variants.append(_variant(table, role, here))
+    return tuple(variants)
+
+
+def _variant(table: dict[str, Any], role: str, where: str) -> FixVariant:
+    unknown = set(table) - set(FIX_VERBS) - {"applies", "role"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    applies = table.get("applies", {})
+    if not isinstance(applies, dict) or set(applies) - {"versions", "arch"}:
+        raise ValueError(f"{where}.applies: only versions and arch")
+    arch = tuple(applies.get("arch", ()))
+    for name in arch:
+        if not arches.known_selector(name):
+            raise ValueError(f"{where}.applies.arch: unknown architecture {name!r}")
+    fix_role = table.get("role", role)
+    if fix_role not in _ROLES:
+        raise ValueError(f"{where}.role: must be \"system\" or \"capture\", not {fix_role!r}")
+    spec = {verb: table[verb] for verb in FIX_VERBS if verb in table}
+    return FixVariant(VersionRange.parse(applies.get("versions", "")), arch, fix_role, spec)
+
+
+def select(variants: tuple[FixVariant, ...], version: KernelVersion | None,
+           arch: str | None) -> FixVariant | None:
+    """The first variant right for the kernel, or None when no variant is."""
+    return next((v for v in variants if v.applies(version, arch)), None)
