@@ -163,7 +163,10 @@ def resolve(kconf: Any, base_config_path: str | None, requested: dict[str, str])
     values, dropped = _keep_what_sticks(kconf, base_config_path, fragment, wanted)
     for name, why in dropped.items():
         # The search's reason says why in words; the read-back only that it did not stick.
-        unresolved[name] = failed.get(name, why)
+        # An added line another one superseded (NOHIGHMEM=y, then HIGHMEM64G=y in
+        # the same choice) is simply not written: only requests can be unmet.
+        if name in wanted:
+            unresolved[name] = failed.get(name, why)
     warnings = tuple(kconf.warnings)
 
     changed = {

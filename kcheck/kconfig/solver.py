@@ -19,8 +19,9 @@ walks what decides a symbol's value in the kernel's kconfig semantics
 
 Every tentative change goes through a journal so alternatives can be tried and
 rolled back; among working alternatives the one with the fewest extra
-assignments wins, ties go to the one that changes the fewest other symbols,
-then to the option that comes first in the menu (:mod:`kcheck.kconfig.search`).
+assignments wins; ties go to the one that turns fewer options off, then the
+one that touches the fewest other symbols, then the option that comes first
+in the menu (:mod:`kcheck.kconfig.search`).
 """
 
 from __future__ import annotations
