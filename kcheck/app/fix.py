@@ -19,7 +19,7 @@ from kcheck.facts.setup import Kernel, Setup
 from kcheck.fixers.commands import fix_cmdline, fix_kexec
 from kcheck.fixers.kconfig_fix import KernelFragment, plain_fragment, resolved_fragment
 from kcheck.fixers.plan import FixPlan, Manual, Requested, build_plan, merge_plan
-from kcheck.domain.arch import KEXEC_FILE_ARCHES, kdump_possible
+from kcheck.domain.arch import FAMILIES, kdump_possible
 from kcheck.domain.cmdline import parse_cmdline
 from kcheck.domain.kexec import canonical_option, parse_kexec
 from kcheck.domain.findings import Report, Severity
@@ -51,7 +51,7 @@ class FixResult:
 MAX_ROUNDS = 4
 #: kexec options that need a system-kernel config value: the option is only
 #: written if that value is (or can be made) true.
-OPTION_NEEDS = {"kexec-file-syscall": ("KEXEC_FILE", "y", KEXEC_FILE_ARCHES)}
+OPTION_NEEDS = {"kexec-file-syscall": ("KEXEC_FILE", "y", FAMILIES["kexec_file"])}
 
 
 def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src: str | None,

@@ -31,8 +31,9 @@ FAMILIES: dict[str, frozenset[str]] = {
     "64bit": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
     "32bit": frozenset({"i386", "arm", "ppc", "riscv32"}),
     # The architectures whose kernels have kexec_file_load (CONFIG_KEXEC_FILE; kernel/Kconfig.kexec
-    # ARCH_SUPPORTS_KEXEC_FILE): i386 and arm have none, so no signed capture kernel there.
-    "kexec_file": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
+    # ARCH_SUPPORTS_KEXEC_FILE, y in 6.12 on x86_64, arm64, ppc64, s390, riscv64 and parisc):
+    # i386 and arm have none, so no signed capture kernel there.
+    "kexec_file": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "parisc", "parisc64"}),
 }
 
 #: Spellings seen in config headers, ``uname -m`` and Debian, mapped to ours.
@@ -46,16 +47,11 @@ ALIASES = {
 }
 
 
-#: Architectures with kexec_file_load (CONFIG_KEXEC_FILE): Linux 6.12's
-#: ARCH_SUPPORTS_KEXEC_FILE is y only on x86_64, arm64, ppc64, s390, riscv64
-#: and parisc.  ``kexec -s`` needs it in the system kernel.
-KEXEC_FILE_ARCHES = frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "parisc", "parisc64"})
-
 #: Config symbols that exist only on some architectures (what ``kcheck fix``
 #: without a Kconfig tree can know): symbol -> the architectures that have it.
 ARCH_LIMITED: dict[str, frozenset[str]] = {
-    "KEXEC_FILE": KEXEC_FILE_ARCHES,
-    "KEXEC_SIG": KEXEC_FILE_ARCHES,
+    "KEXEC_FILE": FAMILIES["kexec_file"],
+    "KEXEC_SIG": FAMILIES["kexec_file"],
 }
 
 

@@ -60,7 +60,7 @@ CASES = [
                  "6.1": {"system": ("CONFIG_CRASH_DUMP=y", "CONFIG_HIGHMEM4G=y")}}),
     # Locked down: only kexec_file_load works, and i386 has none.
     Case("i386-lockdown", "i386", "i386", "i386_defconfig", {"CRASH_DUMP": "n"},
-         cmdline=CMDLINE + " lockdown=integrity", impossible="CONFIG_KEXEC_FILE"),
+         cmdline=CMDLINE + " lockdown=integrity", impossible="no kexec_file_load"),
     # ARCH_SUPPORTS_KEXEC = PM_SLEEP_SMP (6.12; 6.1: KEXEC depends on PM_SLEEP_SMP): a depends-on chain.
     Case("arm64-no-suspend", "arm64", "arm64", "defconfig",
          {**OFF, "SUSPEND": "n", "HIBERNATION": "n"},
