@@ -6,6 +6,7 @@
   bench_ikconfig.py  config extraction vs scripts/extract-ikconfig    >= 2x faster (issue 7)
   bench_batch.py     --manifest of 14 Debian configs vs 14 checks     well under 1x (issue 7)
   bench_fix.py       kcheck fix warm vs make olddefconfig            <= 0.5x   (issue 5)
+  bench_fleet.py     kcheck fleet over 10,000 host reports           < 5 s, < 200 MiB (issue 13)
 
 Each script takes -n RUNS and -w WARMUP and prints "skip: ..." (exit 0) when
 the corpus or a tool it needs is missing.  ``--quick`` runs fewer rounds, for
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("check", "image", "ikconfig", "batch", "fix")
+BENCHES = ("check", "image", "ikconfig", "batch", "fix", "fleet")
 QUICK = ["-n", "3", "-w", "1"]
 
 

@@ -38,6 +38,19 @@ class ListFormat(str, enum.Enum):
     json = "json"
 
 
+class FleetFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    html = "html"
+
+
+class FleetFailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
 class FailOn(str, enum.Enum):
     error = "error"
     warning = "warning"
@@ -69,6 +82,9 @@ VERSION_OPTION = typer.Option(
     None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
 ARCH_OPTION = typer.Option(
     None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+KEXEC_TOOLS_VERSION_OPTION = typer.Option(
+    None, "--kexec-tools-version", metavar="X.Y.Z",
+    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
 RULES_OPTION = typer.Option(
     None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
 WAIVERS_OPTION = typer.Option(
@@ -96,6 +112,12 @@ VERIFY_WITH_KBUILD_OPTION = typer.Option(
     False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
 SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
 LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
+REPORTS_ARGUMENT = typer.Argument(
+    ..., metavar="REPORT...", help="kcheck JSON reports (preflight, check, --manifest) or directories of *.json.")
+FLEET_FORMAT_OPTION = typer.Option(FleetFormat.text, "--format", help="Roll-up format.")
+FLEET_FAIL_ON_OPTION = typer.Option(
+    FleetFailOn.error, "--fail-on",
+    help="error: exit 1 when a host will not capture (or was not checked); warning: also on warnings.")
 RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
 
 
@@ -112,6 +134,7 @@ def check(
     memory: str | None = MEMORY_OPTION,
     kernel_version: str | None = VERSION_OPTION,
     arch: str | None = ARCH_OPTION,
+    kexec_tools_version: str | None = KEXEC_TOOLS_VERSION_OPTION,
     rules: list[str] | None = RULES_OPTION,
     waivers: str | None = WAIVERS_OPTION,
     manifest: str | None = MANIFEST_OPTION,
@@ -126,7 +149,7 @@ def check(
     from kcheck.app.pipeline import CheckRequest, run_check
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
-                     system_image, capture_image, memory, kernel_version, arch)
+                     system_image, capture_image, memory, kernel_version, arch, kexec_tools_version)
     waiver_list = _load_waivers(waivers)
     if manifest:
         if any(option is not None for option in setup_options):
@@ -148,7 +171,7 @@ def check(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, system_image=system_image,
         capture_image=capture_image, memory=memory, kernel_version=kernel_version,
-        arch=arch, rule_files=tuple(rules or ()))
+        arch=arch, rule_files=tuple(rules or ()), kexec_tools_version=kexec_tools_version)
     report = run_check(request)
     if waiver_list:
         from kcheck.app.waivers import apply_waivers
@@ -241,6 +264,21 @@ def preflight(
 
 
 @app.command()
+def fleet(
+    reports: list[str] = REPORTS_ARGUMENT,
+    output_format: FleetFormat = FLEET_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    fail_on: FleetFailOn = FLEET_FAIL_ON_OPTION,
+) -> None:
+    """Roll many pre-flight and check reports up: one row per host, grouped by verdict and reason."""
+    from kcheck.app.fleet import run_fleet
+
+    color = output is None and output_format is FleetFormat.text and sys.stdout.isatty()
+    raise typer.Exit(run_fleet(tuple(reports), output_format.value, output,
+                               None if fail_on is FleetFailOn.never else fail_on.value, color=color))
+
+
+@app.command()
 def fix(
     output_dir: str = OUTPUT_DIR_OPTION,
     system_config: str | None = SYSTEM_CONFIG_OPTION,
@@ -276,6 +314,84 @@ def fix(
     text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
     sys.stdout.write(text)
     raise typer.Exit(0 if result.complete else 1)
+
+
+# --- kcheck rehearse (issue 11): its options, then the command ---------------
+class RehearseFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class Accel(str, enum.Enum):
+    auto = "auto"
+    kvm = "kvm"
+    tcg = "tcg"
+
+
+REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
+    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
+REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
+    None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
+CAPTURE_INITRD_OPTION = typer.Option(
+    None, "--capture-initrd", metavar="PATH", help="Your own capture initrd (default: kcheck's probe initrd).")
+OVERLAY_PROBE_OPTION = typer.Option(
+    False, "--overlay-probe", help="Append the probe to --capture-initrd: your initrd's size, the probe's /init.")
+SUCCESS_PATTERN_OPTION = typer.Option(
+    None, "--success-pattern", metavar="REGEX", help="What --capture-initrd prints once the dump is saved.")
+VM_MEMORY_OPTION = typer.Option("1G", "--vm-memory", metavar="SIZE", help="The VM's RAM.")
+VM_CPUS_OPTION = typer.Option(1, "--vm-cpus", metavar="N", min=1, max=64, help="The VM's CPU count.")
+QEMU_OPTION = typer.Option(None, "--qemu", metavar="PATH", help="QEMU binary (default: qemu-system-<arch> on PATH).")
+ACCEL_OPTION = typer.Option(Accel.auto, "--accel", help="auto: KVM only once a KVM guest is proved to run.")
+TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help="Stop the VM after this long.")
+CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
+FIND_MIN_OPTION = typer.Option(
+    False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
+QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
+REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")
+
+
+@app.command()
+def rehearse(
+    system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
+    kexec: str | None = KEXEC_TEXT_OPTION,
+    kexec_file: str | None = KEXEC_FILE_OPTION,
+    cmdline: str | None = CMDLINE_TEXT_OPTION,
+    cmdline_file: str | None = CMDLINE_FILE_OPTION,
+    system_config: str | None = SYSTEM_CONFIG_OPTION,
+    capture_config: str | None = CAPTURE_CONFIG_OPTION,
+    capture_image: str | None = REHEARSE_CAPTURE_IMAGE_OPTION,
+    capture_initrd: str | None = CAPTURE_INITRD_OPTION,
+    overlay_probe: bool = OVERLAY_PROBE_OPTION,
+    success_pattern: str | None = SUCCESS_PATTERN_OPTION,
+    vm_memory: str = VM_MEMORY_OPTION,
+    vm_cpus: int = VM_CPUS_OPTION,
+    qemu: str | None = QEMU_OPTION,
+    accel: Accel = ACCEL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    console_log: str | None = CONSOLE_LOG_OPTION,
+    find_min_crashkernel: bool = FIND_MIN_OPTION,
+    rules: list[str] | None = RULES_OPTION,
+    output_format: RehearseFormat = REHEARSE_FORMAT_OPTION,
+    output: str | None = OUTPUT_OPTION,
+    no_progress: bool = QUIET_PROGRESS_OPTION,
+) -> None:
+    """Fire drill: boot the set-up in QEMU, arm kdump, panic, and follow the capture kernel."""
+    from kcheck.rehearse.command import RehearseRequest, emit, run_rehearse, stderr_progress
+
+    request = RehearseRequest(
+        system_image=system_image, kexec=kexec, kexec_file=kexec_file, cmdline=cmdline,
+        cmdline_file=cmdline_file, system_config=system_config, capture_config=capture_config,
+        capture_image=capture_image, capture_initrd=capture_initrd, overlay_probe=overlay_probe,
+        success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
+        accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
+        rule_files=tuple(rules or ()))
+    try:
+        report = run_rehearse(request, stderr_progress(no_progress))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed
+        raise KcheckError("rehearse", "interrupted: the VM was stopped and its files removed") from None
+    raise typer.Exit(emit(report, output_format.value, output, request))
+# --- end of kcheck rehearse ---------------------------------------------------
 
 
 @app.command("rules")

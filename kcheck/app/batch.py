@@ -25,7 +25,7 @@ from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
-TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch")
+TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch", "kexec_tools_version")
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 

@@ -46,6 +46,7 @@ class CheckRequest:
     kernel_version: str | None = None
     arch: str | None = None
     rule_files: tuple[str, ...] = field(default=())
+    kexec_tools_version: str | None = None
     #: ``kcheck lint-configs``: configs alone, so rules about the boot line and
     #: the kexec command are out of scope there, not undecided.
     config_only: bool = False
@@ -79,6 +80,7 @@ def read_setup(request: CheckRequest) -> Setup:
         kexec=_kexec(request),
         kexec_source=request.kexec_file or "--kexec",
         memory=_memory(request.memory),
+        kexec_tools_version=_tools_version(request.kexec_tools_version),
     )
 
 
@@ -162,6 +164,14 @@ def _kexec(request: CheckRequest) -> KexecCommand | None:
     return parse_kexec(text, source=source or "--kexec") if text is not None else None
 
 
+def _tools_version(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if KernelVersion.parse(text) is None:
+        raise InputError("--kexec-tools-version", f"{text!r} is not a kexec-tools version such as 2.0.25")
+    return text.strip()
+
+
 def _memory(text: str | None) -> int | None:
     if text is None:
         return None
@@ -194,6 +204,7 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
         "kexec": setup.kexec.text if setup.kexec else None,
         "kexec_source": request.kexec_file or ("--kexec" if request.kexec is not None else None),
         "memory": setup.memory,
+        "kexec_tools_version": setup.kexec_tools_version,
     }
 
 

@@ -62,6 +62,7 @@ def host_setup(host: HostFacts) -> Setup:
         if service else "--kexec",
         memory=host.memory,
         host=host,
+        kexec_tools_version=host.kexec_tools[0] if host.kexec_tools else None,
     )
 
 
@@ -87,8 +88,12 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
     if host.config is None:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
+    from kcheck.facts.host_map import host_memory_map
+
+    memory_map = host_memory_map(host)
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),
-                  verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)))
+                  verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)),
+                  memory_map=memory_map.as_dict() if memory_map else None)
 
 
 def decide(results: tuple[RuleResult, ...]) -> Verdict:
@@ -133,6 +138,7 @@ def host_inputs(host: HostFacts, setup: Setup) -> dict[str, Any]:
         "kexec_crash_loaded": host.kexec_crash_loaded,
         "kexec_crash_size": host.kexec_crash_size,
         "secure_boot": host.secure_boot,
+        "kexec_tools": {"version": host.kexec_tools[0], "source": host.kexec_tools[1]} if host.kexec_tools else None,
     }
     return inputs
 

@@ -87,6 +87,33 @@ class KexecCommand:
                 choice = name
         return choice == "kexec-file-syscall"
 
+    @property
+    def syscall(self) -> str | None:
+        """The system call the options force, as kexec-tools' main() reads them (the last wins):
+        ``kexec_file_load`` (-s), ``kexec_load`` (-c), ``auto`` (-a: file load, then the
+        other on ENOSYS/EINVAL/ENOEXEC/ENOTSUP), or None when no option chooses."""
+        choice = None
+        for name, _ in self.options:
+            if name in _SYSCALLS:
+                choice = _SYSCALLS[name]
+        return choice
+
+
+_SYSCALLS = {"kexec-file-syscall": "kexec_file_load", "kexec-syscall": "kexec_load", "kexec-syscall-auto": "auto"}
+#: kexec-tools 2.0.27 (29fe506 "kexec: make -a the default") tries kexec_file_load first.
+AUTO_DEFAULT_SINCE = "2.0.27"
+
+
+def default_syscall(tools_version: str | None) -> str | None:
+    """What kexec-tools of ``tools_version`` calls without -s/-c/-a: ``kexec_load`` before
+    2.0.27, ``auto`` (kexec_file_load, falling back to kexec_load) since; None if unknown."""
+    from kcheck.domain.version import KernelVersion
+
+    version = KernelVersion.parse(tools_version) if tools_version else None
+    if version is None:
+        return None
+    return "auto" if version >= KernelVersion.parse(AUTO_DEFAULT_SINCE) else "kexec_load"  # type: ignore[operator]
+
 
 def parse_kexec(text: str, source: str = "--kexec") -> KexecCommand:
     """Split ``text`` like a POSIX shell and read kexec's options from it."""

@@ -46,7 +46,7 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
                           undecided=undecided_by.missing_input(missing.args[0]))
     except Unknown as unknown:
         return RuleResult(rule.id, rule.concerns, Status.SKIP, f"cannot decide: {unknown}",
-                          undecided=undecided_by.unknown_fact(unknown.path, str(unknown)))
+                          undecided=undecided_by.unknown_fact(unknown.path, str(unknown), unknown.undecided))
     except UnknownFact as unknown_path:
         # The schema checks only a fact path's shape, so a typo in a user rule
         # file surfaces here, as an error in that file.

@@ -92,11 +92,15 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
 def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    documents = []
     for path, data, from_user in contents:
         document = modernise(parse_rule_text(data, str(path)))
         if from_user:
             validate_rule_document(document, str(path))
-        for rule in compile_rule_document(document, str(path)):
+        documents.append((path, document))
+    sets = collect_sets(documents)
+    for path, document in documents:
+        for rule in compile_rule_document(document, str(path), sets):
             if rule.id in seen:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
@@ -127,15 +131,56 @@ def validate_rule_document(document: dict[str, Any], source: str) -> None:
     validate(modernise(document), "rule.schema.json", source, error=RuleError)
 
 
-def compile_rule_document(document: dict[str, Any], source: str) -> list[Rule]:
+def collect_sets(documents: list[tuple[Path, dict[str, Any]]]) -> dict[str, tuple[str, list[str]]]:
+    """Every named set of config symbols (``[sets]``) of the rule files loaded together:
+    name -> (file, symbols).  A name is defined once, so each list lives in one place."""
+    sets: dict[str, tuple[str, list[str]]] = {}
+    for path, document in documents:
+        table = document.get("sets", {})
+        if not isinstance(table, dict):
+            raise RuleError(str(path), "sets: expected a table of named lists of config symbols")
+        for name, symbols in table.items():
+            if name in sets:
+                raise RuleError(str(path), f"sets.{name} is already defined in {sets[name][0]}")
+            if not isinstance(symbols, list) or not symbols or not all(isinstance(x, str) for x in symbols):
+                raise RuleError(str(path), f"sets.{name}: expected a non-empty list of config symbols")
+            sets[name] = (str(path), symbols)
+    return sets
+
+
+def compile_rule_document(document: dict[str, Any], source: str,
+                          sets: dict[str, tuple[str, list[str]]] | None = None) -> list[Rule]:
+    """The rules of one document; ``sets`` are the named sets of every file loaded with it
+    (by default the document's own)."""
     tables = document.get("rule")
+    if tables is None and "sets" in document:
+        return []        # a file of named sets only
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, "rule: expected one or more [[rule]] tables")
     document = modernise(document)
-    return [_compile(table, source, index) for index, table in enumerate(document["rule"])]
+    if sets is None:
+        sets = collect_sets([(Path(source), document)])
+    return [_compile(table, source, index, sets) for index, table in enumerate(document["rule"])]
 
 
-def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
+def _expand_sets(node: Any, sets: dict[str, tuple[str, list[str]]], where: str) -> Any:
+    """A predicate with each ``configs = "name"`` replaced by the named set's symbols."""
+    if isinstance(node, list):
+        return [_expand_sets(item, sets, where) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _expand_sets(value, sets, where) if key in ("all", "any", "not") else value
+           for key, value in node.items()}
+    name = out.get("configs")
+    if isinstance(name, str):
+        if name not in sets:
+            raise ValueError(f"{where}: configs names the set {name!r}, which no rule file defines"
+                             + (f" (known: {', '.join(sorted(sets))})" if sets else ""))
+        out["configs"] = list(sets[name][1])
+    return out
+
+
+def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tuple[str, list[str]]]) -> Rule:
     where = f"rule[{index}]"
     try:
         rule_id = table["id"]
@@ -163,8 +208,8 @@ def _compile(table: dict[str, Any], source: str, index: int) -> Rule:
             source=table["source"],
             versions=VersionRange.parse(applies.get("versions", "")),
             arch=arch,
-            check=compile_predicate(table["check"], role, "check"),
-            when=compile_predicate(when, role, "when") if when is not None else None,
+            check=compile_predicate(_expand_sets(table["check"], sets, "check"), role, "check"),
+            when=compile_predicate(_expand_sets(when, sets, "when"), role, "when") if when is not None else None,
             message=table["message"],
             fixes=compile_fixes(table.get("fix"), role),
             example=table.get("example", {}),

@@ -37,13 +37,15 @@ NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
 class Unknown(Exception):
     """The predicate cannot be decided: a value or an input is missing.
 
-    ``path`` names the fact that was unknown, so the engine can tell a value
-    only an optional input (an image) would give from one the set-up lacks.
+    ``path`` names the fact that was unknown.  ``undecided`` is set by facts
+    that know the rule may well apply but the inputs cannot say (a host file
+    is unreadable, root= names no driver): the report is then incomplete.
     """
 
-    def __init__(self, message: str, path: str | None = None) -> None:
+    def __init__(self, message: str, path: str | None = None, undecided: bool = False) -> None:
         super().__init__(message)
         self.path = path
+        self.undecided = undecided
 
 
 class UnknownFact(Exception):

@@ -38,7 +38,7 @@ _MISSING = {
     "kcheck preflight (a live host)": "no live host",
 }
 #: Optional inputs: a rule that needs one is not applicable without it.
-OPTIONAL_INPUTS = ("--system-image", "--capture-image")
+OPTIONAL_INPUTS = ("--system-image", "--capture-image", "the capture initrd, readable here")
 
 
 def missing_input(option: str) -> str | None:
@@ -50,10 +50,11 @@ def missing_input(option: str) -> str | None:
     return _MISSING.get(option, f"no {option}")
 
 
-def unknown_fact(path: str | None, message: str) -> str | None:
-    """The cause for a rule whose fact at ``path`` is unknown: only a host's unknowable facts
-    (None: the set-up has no such value, so the rule has nothing to judge)."""
-    return message if path is not None and path.startswith("host.") else None
+def unknown_fact(path: str | None, message: str, undecided: bool = False) -> str | None:
+    """The cause for a rule whose fact at ``path`` is unknown: a host's unknowable facts and
+    facts that say they leave the rule undecided (None: the set-up has no such value, so the
+    rule has nothing to judge)."""
+    return message if undecided or (path is not None and path.startswith("host.")) else None
 
 
 def unknown_scope(role: str, what: str, same_kernel: bool) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
-from kcheck.domain.kexec import KexecCommand
+from kcheck.domain.kexec import KexecCommand, default_syscall
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
@@ -122,6 +122,8 @@ class Setup:
     memory: int | None
     kexec_source: str = "--kexec"
     host: HostFacts | None = None
+    #: The kexec-tools release that runs the command (--kexec-tools-version, or the host's package).
+    kexec_tools_version: str | None = None
 
     def lookup(self, path: str) -> Any:
         parts = path.split(".")
@@ -177,6 +179,15 @@ class Setup:
         head = parts[0] if parts else ""
         if head == "append":
             return self._append(parts[1:])
+        if head == "root":
+            if self.kexec is None:
+                raise MissingInput("--kexec")
+            from kcheck.facts.root import root_fact
+
+            return root_fact(self, _leaf(parts))
+        if head == "tools_version":
+            _leaf(parts, 0)
+            return self.kexec_tools_version
         if head not in _KEXEC_FACTS:
             raise KeyError("kexec." + ".".join(parts))
         name = _leaf(parts) if head == "option" else _leaf(parts, 0)
@@ -188,6 +199,13 @@ class Setup:
         if head == "load_needed":
             plan = self.memory_map
             return plan.needed if plan is not None else None
+        if head in ("run_needed", "run_comfortable", "run_detail"):
+            from kcheck.facts.capture_memory import NotComputable, run_fact
+
+            try:
+                return run_fact(self, head)
+            except NotComputable as exc:
+                raise MissingInput(exc.args[0]) from None
         if head == "image_matches":
             image = self.capture.image
             if image is None or not kexec.kernel_path:
@@ -197,6 +215,8 @@ class Setup:
             "panic": kexec.panic,
             "action": kexec.action,
             "file_syscall": kexec.file_syscall,
+            "syscall": kexec.syscall,
+            "default_syscall": default_syscall(self.kexec_tools_version),
             "kernel_path": kexec.kernel_path,
             "initrd": kexec.initrd,
             "type": kexec.kexec_type,
@@ -241,12 +261,18 @@ class Setup:
     def crashkernel_advised(self) -> int:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
-        kernel and initrd, when the images say."""
+        kernel and initrd, when the images say (on a live host also what its service loads and
+        the run-time estimate of KH008)."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
-        return advised_size(load_needed(self), current)
+        needs = [load_needed(self) or 0]
+        if self.host is not None:
+            # A live host knows more: what its service loads and kdumpctl's run-time estimate.
+            needs += [value for name in ("capture.load_size", "capture.run_size")
+                      if isinstance(value := self.host_facts.get(name), int) and not isinstance(value, bool)]
+        return advised_size(max(needs), current)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:
@@ -315,8 +341,9 @@ class Setup:
         return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
 
 
-_KEXEC_FACTS = ("option", "load_needed", "image_matches", "panic", "action", "file_syscall", "kernel_path",
-                "initrd", "type", "unknown")
+_KEXEC_FACTS = ("option", "load_needed", "run_needed", "run_comfortable", "run_detail", "image_matches",
+                "panic", "action", "file_syscall", "kernel_path", "initrd", "type", "unknown", "syscall",
+                "default_syscall")
 
 
 def _param_name(parts: list[str]) -> str:

@@ -25,6 +25,7 @@ from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
+from kcheck.inputs.packages import installed_version
 from kcheck.domain.memparse import format_size
 
 PAGE = 4096
@@ -86,6 +87,8 @@ class HostFacts:
     initrd_size: int | None
     notes: tuple[str, ...] = field(default=())
     image_problem: str | None = None  # why the capture kernel file is not a kernel image
+    #: The installed kexec-tools release and the database it was read from.
+    kexec_tools: tuple[str, str] | None = None
 
     @property
     def iomem_readable(self) -> bool:
@@ -236,7 +239,8 @@ def read_host(root: str) -> HostFacts:
                      config_data=config_data,
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
-                     image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem)
+                     image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem,
+                     kexec_tools=installed_version(host, "kexec-tools"))
 
 
 def _not_an_image(path: str) -> str | None:

@@ -23,7 +23,21 @@ FORMATS = {
     "github": "kcheck.reporters.github",
 }
 
+#: ``kcheck fleet --format`` names: each module has ``render_rollup(rollup, *, color, fail_on)``.
+FLEET_FORMATS = {
+    "text": "kcheck.reporters.fleet_text",
+    "json": "kcheck.reporters.fleet_json",
+    "junit": "kcheck.reporters.fleet_junit",
+    "html": "kcheck.reporters.fleet_html",
+}
+
 Renderer = Callable[..., str]
+
+
+def rollup_renderer(name: str) -> Renderer:
+    """The ``render_rollup`` function of the fleet reporter called ``name``."""
+    render: Renderer = importlib.import_module(FLEET_FORMATS[name]).render_rollup
+    return render
 
 
 def renderer(name: str, *, batch: bool = False) -> Renderer:

@@ -135,6 +135,9 @@ def _host_lines(host: dict | None) -> list[str]:
         lines.append(f"crash kernel region: {shown}")
     elif regions is not None:
         lines.append("crash kernel region: none reserved")
+    tools = host.get("kexec_tools")
+    if tools:
+        lines.append(f"kexec-tools: {tools['version']} (from {tools['source']})")
     loaded = host.get("kexec_crash_loaded")
     lines.append(f"capture kernel loaded: {'yes' if loaded == 1 else 'no' if loaded == 0 else 'unknown'}")
     if host.get("capture_kernel"):

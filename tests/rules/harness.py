@@ -8,7 +8,10 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
   ``# CONFIG_SYMBOL is not set``, ``"absent"`` removes the symbol;
 * ``same_kernel = true``: no capture config (the system kernel serves);
 * ``cmdline`` / ``kexec``: replacement texts; ``no_cmdline`` / ``no_kexec``;
-* ``memory``, ``kernel_version``, ``arch``: as the CLI options;
+* ``memory``, ``kernel_version``, ``arch``, ``kexec_tools_version``: as the CLI options;
+* ``capture_initrd``: ``{ unpacked = "60M" }`` writes a real initrd (a gzip'd
+  cpio holding one file of that many zero bytes) and points the kexec
+  command's ``--initrd=`` at it;
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
@@ -117,15 +120,20 @@ def materialise(case: dict[str, Any], tmp: Path, base: dict[str, Any] | None = N
         paths[role] = str(path)
     images = {role: build_image(case[f"{role}_image"], tmp) if f"{role}_image" in case else None
               for role in ("system", "capture")}
+    kexec = None if case.get("no_kexec") else case.get("kexec", base["kexec"])
+    if "capture_initrd" in case and kexec is not None:
+        initrd = build_initrd(case["capture_initrd"], tmp)
+        kexec = re.sub(r"--initrd=\S+", f"--initrd={initrd}", kexec)
     return CheckRequest(
         system_image=images["system"],
         capture_image=images["capture"],
         system_config=paths["system"],
         capture_config=paths["capture"],
         cmdline=None if case.get("no_cmdline") else case.get("cmdline", base["cmdline"]),
-        kexec=None if case.get("no_kexec") else case.get("kexec", base["kexec"]),
+        kexec=kexec,
         memory=case.get("memory", base.get("memory")),
         kernel_version=case.get("kernel_version"),
+        kexec_tools_version=case.get("kexec_tools_version"),
         arch=case.get("arch"),
     )
 
@@ -149,6 +157,22 @@ def host_tree(case: dict[str, Any], tmp: Path) -> Path:
     for name, size in case.get("sizes", {}).items():
         os.truncate(root / name, size)
     return root
+
+
+def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
+    """A gzip'd newc initrd with one file of ``unpacked`` zero bytes (small on disk, large unpacked)."""
+    import gzip
+
+    from kcheck.rehearse.cpio import CpioWriter
+
+    size = parse_number(spec["unpacked"])
+    path = tmp / "initrd.img"
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        writer = CpioWriter(out)  # type: ignore[arg-type]
+        writer.data("init", b"#!/bin/sh\n", 0o755)
+        writer.data("usr/share/blob", bytes(size))
+        writer.close()
+    return str(path)
 
 
 def build_image(spec: dict[str, Any], tmp: Path) -> str:

@@ -23,7 +23,7 @@ import pytest
 from kcheck.engine.evaluate import evaluate
 from kcheck.facts.setup import Kernel, Setup
 from kcheck.fixers.plan import FixPlan, build_plan
-from kcheck.app.fix import apply_plan
+from kcheck.app.fix import apply_plan, make_fixes
 from kcheck.domain.findings import Report, RuleResult, Severity, Status
 from kcheck.app.pipeline import read_setup
 from kcheck.domain.records import replace
@@ -54,6 +54,9 @@ NEEDS_A_HUMAN: dict[str, str] = {
     "KX003": "which unknown option was meant is for the user to say",
     "KX006": "the initrd's path is only known on the machine",
     "KX009": "the initrd's path is only known on the machine",
+    "KX022": "the initrd's path is only known on the machine",
+    "KX023": "the initrd's path is only known on the machine (or which drivers to build in)",
+    "KX024": "the initrd's path is only known on the machine (or which file system to build in)",
     "KX015": "which parameters the capture kernel can do without is for the user to say",
 }
 #: Rules about an image whose fix is a config change: the re-check reads the same, old image.
@@ -186,3 +189,37 @@ def test_fix_clears_the_finding_and_breaks_nothing(rule_id: str, name: str, case
 def test_the_lists_name_only_rules_and_cases_that_exist() -> None:
     names = {name for _, name, _ in _all_cases()} | set(rules())
     assert set(NEEDS_A_HUMAN) | set(NEEDS_A_REBUILD) <= names
+
+
+def _non_host_cases() -> list[tuple[str, str, dict]]:
+    return [c for c in _all_cases() if rules()[c[0]].concerns != HOST]
+
+
+@pytest.mark.parametrize(("rule_id", "name", "case"), _non_host_cases(), ids=[c[1] for c in _non_host_cases()])
+def test_kcheck_fix_writes_what_kcheck_check_advises(rule_id: str, name: str, case: dict, tmp_path: Path) -> None:
+    """On every failing case, each token and value the check's findings advise is in what
+    ``kcheck fix`` writes, or in its summary as something it could not do (and why)."""
+    if base_setup(case.get("base", "2.6.13")) is None:
+        pytest.skip(f"base {case['base']} needs the Debian corpus: run .ci/fetch-corpus")
+    setup = read_setup(materialise(case, tmp_path))
+    every = [r for r in rules().values() if r.concerns != HOST]
+
+    def check(s: Setup) -> Report:
+        return Report(inputs={}, results=tuple(evaluate(every, s)))
+
+    report = check(setup)
+    result = make_fixes(setup, check, kernel_src=None, verify_with_kbuild=False, config_paths={})
+    manual = {m.what for m in result.plan.manual}
+    written = {"cmdline": result.cmdline or (setup.cmdline.text if setup.cmdline else ""),
+               "kexec": result.kexec or (setup.kexec.text if setup.kexec else ""),
+               "config": "\n".join(result.files.get(f"{k}.config", "") for k in ("system", "capture"))}
+    for finding in report.findings:
+        if finding.severity < Severity.WARNING:   # kcheck fix acts on warnings and errors
+            continue
+        fix = finding.fix
+        wanted = [(t, "cmdline") for t in fix.cmdline_add] + [(t, "kexec") for t in fix.kexec_add + fix.append_add]
+        wanted += [(f"# CONFIG_{k} is not set" if v == "n" else f"CONFIG_{k}={v}", "config") for k, v in fix.config]
+        for token, where in wanted:
+            bare = token.removeprefix("# ").split(" is not set")[0] if where == "config" else token
+            assert token in written[where] or token in manual or bare in manual, \
+                f"{finding.rule} advises {token}; kcheck fix wrote {written[where]!r} and left {manual}"

@@ -14,7 +14,7 @@ from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
 from kcheck.engine.fixes import select
 from kcheck.engine.legacy import legacy_keys, modernise
-from kcheck.engine.loader import bundled_rule_files, compile_rule_document, validate_rule_document
+from kcheck.engine.loader import bundled_rule_files, compile_rule_document, load_rules, validate_rule_document
 from kcheck.engine.predicates import compile_predicate
 from tests.conftest import run_kcheck
 from tests.rules.harness import rules
@@ -32,7 +32,7 @@ class Facts:
 
 def test_bundled_rules_use_the_new_spelling_only() -> None:
     for path in bundled_rule_files():
-        for table in tomllib.loads(path.read_text())["rule"]:
+        for table in tomllib.loads(path.read_text()).get("rule", []):
             assert legacy_keys(table) == [], f"{path}: rule {table['id']} uses {legacy_keys(table)}"
 
 
@@ -155,3 +155,40 @@ def test_kb007_floor_is_the_advice_floor() -> None:
 def test_advised_size(need: int | None, current: int | None, advised: int) -> None:
     assert advised_size(need, current) == advised
     assert advised % GRANULE == 0 or advised == current
+
+
+SET_RULE = '''
+[[rule]]
+id = "XX003"
+name = "named-set"
+title = "A rule that names a set of symbols"
+severity = "info"
+concerns = "capture"
+source = "tests"
+why = "to test named sets of config symbols"
+check = { configs = "%s", some_is = "y" }
+message = "none of them is built in"
+'''
+
+
+def test_a_set_test_may_name_a_bundled_set(tmp_path: Path) -> None:
+    path = tmp_path / "user.toml"
+    path.write_text(SET_RULE % "disk_drivers")
+    rule = next(r for r in load_rules([str(path)]) if r.id == "XX003")
+    assert rule.check.symbols() == ["BLK_DEV_SD", "BLK_DEV_IDEDISK", "BLK_DEV_NVME", "VIRTIO_BLK"]
+    kx009 = rules()["KX009"]
+    assert "EXT4_FS" in kx009.when.symbols() and "VIRTIO_BLK" in kx009.when.symbols()
+
+
+def test_a_file_may_define_its_own_sets(tmp_path: Path) -> None:
+    (rule,) = compile_rule_document(tomllib.loads('[sets]\nmine = ["A", "B"]\n' + SET_RULE % "mine"), "x")
+    assert rule.check.symbols() == ["A", "B"]
+
+
+def test_unknown_and_repeated_set_names_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="names the set 'nope', which no rule file defines"):
+        compile_rule_document(tomllib.loads(SET_RULE % "nope"), "x")
+    path = tmp_path / "dup.toml"
+    path.write_text('[sets]\ndisk_drivers = ["X"]\n')
+    with pytest.raises(RuleError, match="sets.disk_drivers is already defined in .*sets.toml"):
+        load_rules([str(path)])

@@ -1,0 +1,61 @@
+"""``kexec.run_needed`` and friends: the region the capture kernel needs to run in.
+
+The model is :mod:`kcheck.domain.capture_memory` with the constants measured
+by rehearsals (calibration/capture-memory.toml); this module feeds it the
+set-up's capture kernel (init_size or PT_LOAD span) and the initrd the kexec
+command loads, read as the kernel unpacks it (kcheck.inputs.initrd).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kcheck.domain.capture_memory import RunNeed, comfortable_size, run_need
+from kcheck.facts.image import footprint
+
+if TYPE_CHECKING:
+    from kcheck.facts.setup import Setup
+
+
+#: the cause when the kexec command's initrd is not on this machine or not an initramfs
+INITRD_HERE = "the capture initrd, readable here"
+
+
+class NotComputable(Exception):
+    """The need cannot be computed; ``args[0]`` names what is missing (an option or a file)."""
+
+
+def capture_run_need(setup: Setup) -> RunNeed:
+    """The capture kernel's run-time need for this set-up."""
+    from kcheck.domain.errors import KcheckError
+    from kcheck.inputs.calibration import capture_memory_model
+    from kcheck.inputs.initrd import read_initrd
+
+    image = setup.capture.image
+    if image is None:
+        raise NotComputable("--capture-image")
+    kernel = footprint(image)
+    if not kernel:
+        raise NotComputable("--capture-image")
+    initrd_file = initrd_unpacked = 0
+    kexec = setup.kexec
+    if kexec is not None and kexec.initrd:
+        try:
+            info = read_initrd(kexec.initrd)
+        except KcheckError:
+            raise NotComputable(INITRD_HERE) from None
+        initrd_file, initrd_unpacked = info.size, info.unpacked_bytes
+    return run_need(capture_memory_model(), kernel=kernel, initrd_file=initrd_file,
+                    initrd_unpacked=initrd_unpacked)
+
+
+def run_fact(setup: Setup, name: str) -> object:
+    """``run_needed``, ``run_comfortable`` (needed + margin) or ``run_detail``."""
+    from kcheck.inputs.calibration import capture_memory_model
+
+    need = capture_run_need(setup)
+    if name == "run_needed":
+        return need.minimum
+    if name == "run_comfortable":
+        return comfortable_size(capture_memory_model(), need)
+    return need.describe()

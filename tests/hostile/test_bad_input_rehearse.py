@@ -1,0 +1,103 @@
+"""Bad input to kcheck rehearse: one `kcheck: error:` line and exit status 2, and no VM started."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import stat
+
+import pytest
+
+from rehearse_helpers import KEXEC, debian_image
+
+CMDLINE = "root=/dev/sda1 ro crashkernel=256M"
+
+
+def _image() -> str:
+    image = debian_image()
+    if image is None:
+        pytest.skip("Debian's 6.1 amd64 kernel image is not in the corpus (run .ci/fetch-corpus)")
+    return str(image)
+
+
+def _one_error(result, *words: str) -> None:
+    assert result.returncode == 2, result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kcheck: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_missing_qemu(kcheck, tmp_path):
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--qemu", str(tmp_path / "no-such-qemu"))
+    _one_error(result, "no-such-qemu", "QEMU not found")
+
+
+def test_qemu_not_executable(kcheck, tmp_path):
+    fake = tmp_path / "qemu-system-x86_64"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--qemu", str(fake))
+    _one_error(result, "not an executable")
+
+
+def test_qemu_on_path_missing(kcheck, tmp_path):
+    env_path = os.environ.get("PATH", "")
+    os.environ["PATH"] = str(tmp_path)
+    try:
+        result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC)
+    finally:
+        os.environ["PATH"] = env_path
+    _one_error(result, "qemu-system-x86_64")
+
+
+def test_image_that_is_not_a_kernel(kcheck, tmp_path):
+    junk = tmp_path / "vmlinuz"
+    junk.write_bytes(os.urandom(4096))
+    result = kcheck("rehearse", "--system-image", str(junk), "--cmdline", CMDLINE, "--kexec", KEXEC)
+    _one_error(result, str(junk), "not a kernel image")
+
+
+def test_capture_image_that_is_not_a_kernel(kcheck, tmp_path):
+    junk = tmp_path / "capture"
+    junk.write_text("hello\n")
+    result = kcheck("rehearse", "--system-image", _image(), "--capture-image", str(junk),
+                    "--cmdline", CMDLINE, "--kexec", KEXEC)
+    _one_error(result, str(junk))
+
+
+@pytest.mark.parametrize("content", [os.urandom(8192), gzip.compress(b"no cpio in here\n" * 100), b""])
+def test_garbage_initrd(kcheck, tmp_path, content):
+    initrd = tmp_path / "initrd.img"
+    initrd.write_bytes(content)
+    before = initrd.read_bytes()
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--capture-initrd", str(initrd), "--overlay-probe")
+    _one_error(result, str(initrd), "initr")
+    assert initrd.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["rm -rf /boot", "kexe -p /boot/vmlinuz", "'unterminated"])
+def test_command_that_is_not_kexec(kcheck, command):
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", command)
+    _one_error(result, "--kexec")
+
+
+def test_no_system_image(kcheck):
+    result = kcheck("rehearse", "--cmdline", CMDLINE, "--kexec", KEXEC)
+    _one_error(result, "--system-image")
+
+
+def test_own_initrd_needs_a_success_pattern(kcheck, tmp_path):
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--capture-initrd", str(tmp_path / "x"))
+    _one_error(result, "--success-pattern")
+
+
+def test_vm_memory_out_of_range(kcheck):
+    result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--vm-memory", "16M")
+    _one_error(result, "--vm-memory")

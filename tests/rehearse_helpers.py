@@ -1,0 +1,69 @@
+"""Shared by the rehearsal tests: the real parts a rehearsal needs, and why a test skips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpus import _IMAGE_CONFIG_NAME, _IMAGE_NAME, _part
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "schemas" / "rehearse-report.schema.json").read_text())
+KEXEC = "kexec -p /boot/vmlinuz --initrd=/boot/initrd.img --append='root=/dev/sda1 1 irqpoll nr_cpus=1 reset_devices'"
+
+
+def debian_image() -> Path | None:
+    part = _part("images")
+    return part / _IMAGE_NAME if part is not None and (part / _IMAGE_NAME).is_file() else None
+
+
+def debian_config() -> Path | None:
+    part = _part("images")
+    return part / _IMAGE_CONFIG_NAME if part is not None and (part / _IMAGE_CONFIG_NAME).is_file() else None
+
+
+def missing_parts() -> str | None:
+    """Why a rehearsal cannot run here, or None."""
+    for tool, package in (("qemu-system-x86_64", "qemu-system-x86"), ("kexec", "kexec-tools"),
+                          ("busybox", "busybox-static"), ("makedumpfile", "makedumpfile")):
+        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists() and not Path("/sbin", tool).exists():
+            return f"{tool} not installed (.ci/setup-host installs {package})"
+    if debian_image() is None:
+        return "Debian's 6.1 amd64 kernel image is not in the corpus (run .ci/fetch-corpus)"
+    return None
+
+
+requires_rehearsal = pytest.mark.skipif(missing_parts() is not None, reason=missing_parts() or "")
+
+
+LANE_TOKEN = "lane"
+#: what the probe built with LANE_TOKEN prints once makedumpfile has read the panic back
+LANE_SUCCESS = f"@@kcheck:{LANE_TOKEN}:dmesg-readable yes"
+
+
+def build_lane_probe(path: Path, padding: int = 0) -> Path:
+    """kcheck's probe initrd (token LANE_TOKEN), after ``padding`` bytes of random data in its own archive.
+
+    Given to rehearse as the user's initrd with --success-pattern LANE_SUCCESS, and named
+    in the kexec command, so `kcheck check` reads the very file the capture kernel unpacks.
+    """
+    import gzip
+    import os
+
+    from kcheck.rehearse.cpio import CpioWriter
+    from kcheck.rehearse.hosttools import collect, find_program
+    from kcheck.rehearse.initramfs import write_probe
+
+    makedumpfile = find_program("makedumpfile")
+    with open(path, "wb") as out:
+        if padding:
+            with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as packed:
+                writer = CpioWriter(packed)  # type: ignore[arg-type]
+                writer.data("usr/share/padding", os.urandom(padding))
+                writer.close()
+        write_probe(out, token=LANE_TOKEN, busybox=find_program("busybox") or "busybox",
+                    makedumpfile=collect("makedumpfile", makedumpfile) if makedumpfile else None)
+    return path

@@ -1,0 +1,136 @@
+"""kcheck rehearse's parts that need no VM: cpio writer, initrd reader, console stages, the plan."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import lzma
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from kcheck.domain.errors import InputError
+from kcheck.inputs.initrd import read_initrd
+from kcheck.rehearse.cpio import CpioWriter
+from kcheck.rehearse.plan import PROBE_INITRD_PATH, boot_line, kexec_argv
+from kcheck.rehearse.stages import Console
+
+
+def _archive(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    writer = CpioWriter(out)
+    for name, data in files.items():
+        writer.data(name, data)
+    writer.symlink("bin/sh", "busybox")
+    writer.char_device("dev/console", 5, 1)
+    writer.close()
+    return out.getvalue()
+
+
+@pytest.mark.skipif(shutil.which("cpio") is None, reason="cpio(1) not installed (Debian: cpio)")
+def test_cpio_writer_is_read_by_gnu_cpio(tmp_path):
+    data = _archive({"init": b"#!/bin/sh\n", "lib/deep/x.so": os.urandom(5000)})
+    listing = subprocess.run(["cpio", "-itv"], input=data, capture_output=True, check=True).stdout.decode()
+    names = [line.split()[-1] if "->" not in line else line.split()[-3] for line in listing.splitlines()]
+    assert names == ["init", "lib", "lib/deep", "lib/deep/x.so", "bin", "bin/sh", "dev", "dev/console"]
+    assert "5,   1" in listing and "5000" in listing
+    assert len(data) % 512 == 0
+
+
+def test_initrd_concatenated_archives_as_distributions_build_them(tmp_path):
+    early = _archive({"kernel/x86/microcode/GenuineIntel.bin": b"m" * 10000})
+    main = _archive({"init": b"x" * 100, "big": os.urandom(3 * 4096 + 1)})
+    path = tmp_path / "initrd.img"
+    path.write_bytes(early + gzip.compress(main) + b"\0" * 512 + lzma.compress(_archive({"extra": b"e" * 5})))
+    info = read_initrd(str(path))
+    assert [a.compression for a in info.archives] == ["none", "gzip", "xz"]
+    assert info.archives[1].offset == len(early)   # the padding after the trailer is skipped
+    assert info.files == 4
+    assert info.data_bytes == 10000 + 100 + 3 * 4096 + 1 + 5
+    assert info.unpacked_bytes == (3 + 1 + 4 + 1) * 4096  # each file rounded up to a page
+    assert info.size == path.stat().st_size
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"this is not an initramfs at all", "not an initramfs"),
+    (b"", "empty"),
+    (gzip.compress(b"plain text, not cpio" * 10), "cpio header"),
+    (gzip.compress(_archive({"init": os.urandom(40000)}))[:-200], "truncated"),
+])
+def test_initrd_garbage_is_one_error(tmp_path, content, words):
+    path = tmp_path / "initrd"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=words):
+        read_initrd(str(path))
+
+
+def _feed(console: Console, lines: list[str]) -> None:
+    for line in lines:
+        if console.feed(line):
+            break
+
+
+def test_console_stages_and_words():
+    c = Console("abc")
+    _feed(c, ["[    0.0] Linux version 6.1.0-57-amd64 (x)", "@@kcheck:abc:system-booted",
+              "@@kcheck:abc:crash-size 0", "@@kcheck:abc:kexec-start",
+              "Memory for crashkernel is not reserved",
+              "Please reserve memory by passing\"crashkernel=Y@X\" parameter to kernel",
+              "[    3.1] random kernel line during kexec", "@@kcheck:abc:kexec-status 255",
+              "@@kcheck:abc:crash-loaded 0"])
+    assert c.reached() is None
+    assert c.kexec_output[0] == "Memory for crashkernel is not reserved"
+    assert all("random kernel line" not in line for line in c.kexec_output)
+
+
+def test_console_ignores_markers_with_another_token():
+    c = Console("abc")
+    _feed(c, ["@@kcheck:zzz:crash-size 1000", "@@kcheck:zzz:crash-loaded 1"])
+    assert c.events == {}
+
+
+def test_console_capture_panic_ends_the_rehearsal():
+    c = Console("t")
+    lines = ["[ 0.0] Linux version 6.1", "@@kcheck:t:system-booted", "@@kcheck:t:crash-size 100663296",
+             "@@kcheck:t:kexec-start", "@@kcheck:t:kexec-status 0", "@@kcheck:t:crash-loaded 1",
+             "@@kcheck:t:panic", "[ 3.0] Kernel panic - not syncing: sysrq triggered crash",
+             "[ 0.0] Linux version 6.1", "[ 1.0] Initramfs unpacking failed: write error",
+             "[ 1.5] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
+             "[ 1.6] ---[ end Kernel panic - not syncing: VFS: Unable to mount root fs ]---",
+             "never read"]
+    _feed(c, lines)
+    assert c.done and c.lines == len(lines) - 1
+    assert c.reached() == "panicked"
+    assert c.capture_panic.startswith("Kernel panic - not syncing: VFS")
+    assert "Initramfs unpacking failed: write error" in c.capture_words
+
+
+def test_boot_line_adds_only_the_console():
+    line, added = boot_line("root=/dev/sda1 console=ttyS0,115200 crashkernel=256M")
+    assert line == "root=/dev/sda1 console=ttyS0,115200 crashkernel=256M" and added == []
+    line, added = boot_line("quiet crashkernel=384M-:128M", crashkernel="96M")
+    assert "crashkernel=96M" in line and "384M" not in line and "console=ttyS0" in line
+
+
+def test_kexec_argv_additions():
+    words, kernel, initrd, added = kexec_argv(
+        "sudo kexec -p /boot/vmlinuz --initrd=/boot/initrd.img --append='root=/dev/sda1 1'", "ro", "--kexec")
+    assert words[:2] == ["kexec", "-p"] and words[-1] == "--append=root=/dev/sda1 1 console=ttyS0"
+    assert (kernel, initrd) == ("/boot/vmlinuz", "/boot/initrd.img")
+    words, _, initrd, added = kexec_argv("kexec -p vmlinuz --reuse-cmdline", "ro console=ttyS0", "--kexec")
+    assert initrd == PROBE_INITRD_PATH and f"--initrd={PROBE_INITRD_PATH}" in words
+    assert not any(w.startswith("--append") for w in words)
+    with pytest.raises(InputError, match="not a kexec command"):
+        kexec_argv("rm -rf /", "", "--kexec")
+    with pytest.raises(InputError, match="cannot be placed"):
+        kexec_argv("kexec -p /proc/kcore", "", "--kexec")
+
+
+def test_console_control_characters_never_reach_a_report():
+    c = Console("t")
+    _feed(c, ["[ 0.0] Linux version 6.1", "@@kcheck:t:system-booted", "@@kcheck:t:crash-size 0",
+              "@@kcheck:t:kexec-start", "\x1b]0;evil\x07Could not find a free area of memory\x1b[2J",
+              "@@kcheck:t:kexec-status 1"])
+    assert c.kexec_output == ["?]0;evil?Could not find a free area of memory?[2J"]
