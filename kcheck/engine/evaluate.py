@@ -133,7 +133,7 @@ def _show(value: Any, style: str | None) -> str:
 def fix_variant(rule: Rule, setup: Setup) -> FixVariant | None:
     """The variant of the rule's fix right for the kernel at hand (its role's version and arch)."""
     kernel: Kernel = getattr(setup, rule.role)
-    return select(rule.fixes, kernel.version, kernel.arch)
+    return select(rule.fixes, kernel.version, kernel.arch, setup)
 
 
 def _fix(rule: Rule, setup: Setup) -> Fix:

@@ -180,6 +180,15 @@ def _expand_sets(node: Any, sets: dict[str, tuple[str, list[str]]], where: str) 
     return out
 
 
+def _expand_fix_sets(fix: Any, sets: dict[str, tuple[str, list[str]]]) -> Any:
+    """A fix whose variants' ``when`` conditions have their named sets expanded."""
+    if isinstance(fix, list):
+        return [_expand_fix_sets(variant, sets) for variant in fix]
+    if isinstance(fix, dict) and "when" in fix:
+        return {**fix, "when": _expand_sets(fix["when"], sets, "fix.when")}
+    return fix
+
+
 def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tuple[str, list[str]]]) -> Rule:
     where = f"rule[{index}]"
     try:
@@ -211,7 +220,7 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
             check=compile_predicate(_expand_sets(table["check"], sets, "check"), role, "check"),
             when=compile_predicate(_expand_sets(when, sets, "when"), role, "when") if when is not None else None,
             message=table["message"],
-            fixes=compile_fixes(table.get("fix"), role),
+            fixes=compile_fixes(_expand_fix_sets(table.get("fix"), sets), role),
             example=table.get("example", {}),
             file=source,
         )

@@ -47,6 +47,9 @@ class Kernel:
     version_source: str | None
     arch: str | None
     image: KernelImage | None = None
+    #: Where the architecture came from, and what another source said against it.
+    arch_source: str | None = None
+    arch_conflict: str | None = None
 
     def lookup(self, parts: list[str]) -> Any:
         head = parts[0] if parts else ""
@@ -67,6 +70,8 @@ class Kernel:
             return str(self.version) if self.version else None
         if head == "arch":
             return self.arch
+        if head == "arch_conflict":
+            return self.arch_conflict
         if head == "pae":
             return self.pae
         if head == "load_address":
@@ -261,13 +266,22 @@ class Setup:
     def crashkernel_advised(self) -> int:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
-        kernel and initrd, when the images say (on a live host also what its service loads and
-        the run-time estimate of KH008)."""
+        kernel and initrd and to run it with a margin (kcheck.facts.capture_memory), when the
+        images say (on a live host also what its service loads and the run-time estimate of KH008)."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
         needs = [load_needed(self) or 0]
+        from kcheck.facts.capture_memory import NotComputable, run_fact
+
+        try:
+            # What the capture kernel needs to run, with the margin KI015 asks (the rehearsed model).
+            comfortable = run_fact(self, "run_comfortable")
+        except (NotComputable, MissingInput):
+            comfortable = None
+        if isinstance(comfortable, int):
+            needs.append(comfortable)
         if self.host is not None:
             # A live host knows more: what its service loads and kdumpctl's run-time estimate.
             needs += [value for name in ("capture.load_size", "capture.run_size")

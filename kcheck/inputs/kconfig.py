@@ -56,6 +56,10 @@ class KernelConfig:
     header_arch: str | None
     warnings: tuple[str, ...] = field(default=())
     header_release: str | None = None  # as written, e.g. "4.18.0-348.el8.x86_64"
+    #: When the config was read out of a kernel image (CONFIG_IKCONFIG): the image's
+    #: architecture from its ELF machine or boot header, and which of them said so.
+    container_arch: str | None = None
+    container: str | None = None
 
     def get(self, symbol: str) -> str | None:
         return self.values.get(symbol)
@@ -315,14 +319,35 @@ def _unquote(value: str) -> str:
 
 def read_config(path: str) -> KernelConfig:
     """Read a ``.config``, ``.config.gz`` or an image with an embedded config."""
-    data = read_bounded(path, CONFIG_LIMIT, what="kernel .config")
+    return config_from_bytes(path, read_bounded(path, CONFIG_LIMIT, what="kernel .config"))
+
+
+def config_from_bytes(path: str, data: bytes) -> KernelConfig:
+    """Parse the bytes of ``path`` (read by the caller: a batch reads each file once)."""
     if not data.strip():
         raise InputError(path, "empty file; not a kernel .config")
     if data.startswith(GZIP_MAGIC):
         data = _gunzip(path, data)
     elif b"\0" in data[:4096]:
-        data = _embedded_config(path)
+        config = parse_config_text(decode_text(path, _embedded_config(path), what="kernel .config"), path)
+        return _with_container(config, path)
     return parse_config_text(decode_text(path, data, what="kernel .config"), path)
+
+
+def _with_container(config: KernelConfig, path: str) -> KernelConfig:
+    """The config read from an image, with the image's own architecture (headers only)."""
+    from kcheck.domain.records import replace
+    from kcheck.inputs.image import read_image
+
+    try:
+        image = read_image(path)
+    except InputError:
+        return config
+    if image.arch is None:
+        return config
+    how = "ELF machine" if "elf" in str(image.format).lower() or "vmlinux" in str(image.format).lower() \
+        else "boot header"
+    return replace(config, container_arch=image.arch, container=f"the image's {how} ({image.format})")
 
 
 def _gunzip(path: str, data: bytes) -> bytes:

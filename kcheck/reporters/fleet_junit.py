@@ -18,12 +18,13 @@ from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What XML 1.0 cannot hold, plus DEL, C1 and the bidirectional overrides.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2029\u202f-\u2065\u206a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str | None) -> str:
     """``text`` with every character XML 1.0 cannot hold shown as ``\\xNN``."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text or "")
+    return _NOT_XML.sub(_visible, text or "")
 
 
 def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = "error") -> str:
@@ -80,3 +81,8 @@ def _count(suite: Element) -> None:
     suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
     suite.set("skipped", "0")
     suite.set("time", "0")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

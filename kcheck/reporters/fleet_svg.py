@@ -9,6 +9,7 @@ comes from a report and is escaped; every number is formatted here.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from kcheck.domain.fleet import Area, HostRow
@@ -26,11 +27,16 @@ def _fill(name: str) -> str:
     return next((colour for key, colour in _FILL.items() if name.startswith(key)), "#b0b0b0")
 
 
-def html_text(value: str) -> str:
+#: Controls, DEL and C1, the bidirectional overrides ("Trojan source"), the
+#: non-characters and lone surrogates: none may reach the page raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+
+
+def html_text(value: str, limit: int = 300) -> str:
     """Report text for an SVG/HTML text node or attribute: escaped, one line, bounded."""
-    cleaned = "".join(ch if ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF and ch != "\x7f" else "\ufffd"
-                      for ch in value[:300])
-    return escape(cleaned, quote=True)
+    if len(value) > limit:
+        value = value[: limit - 3] + "..."
+    return escape(_UNSAFE.sub("\ufffd", value), quote=True)
 
 
 def _rect(x: float, y: float, w: float, h: float, fill: str, title: str, extra: str = "") -> str:
