@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
@@ -24,10 +23,10 @@ from kcheck.domain.cmdline import parse_cmdline
 from kcheck.domain.kexec import canonical_option, parse_kexec
 from kcheck.domain.findings import Report, Severity
 from kcheck.app.output import refuse_inputs, write_atomic
-from kcheck.domain.records import replace
+from kcheck.domain.records import field, record, replace
 
 
-@dataclass
+@record(frozen=False)
 class FixResult:
     """What ``kcheck fix`` produced, for the summary and the tests."""
 

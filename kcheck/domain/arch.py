@@ -39,7 +39,7 @@ FAMILIES: dict[str, frozenset[str]] = {
 #: Spellings seen in config headers, ``uname -m`` and Debian, mapped to ours.
 ALIASES = {
     "x86_32": "i386", "i486": "i386", "i586": "i386", "i686": "i386", "686": "i386",
-    "amd64": "x86_64", "aarch64": "arm64", "armhf": "arm", "armel": "arm",
+    "amd64": "x86_64", "x86-64": "x86_64", "aarch64": "arm64", "armhf": "arm", "armel": "arm", "armv7l": "arm",
     "powerpc64le": "ppc64le", "ppc64el": "ppc64le", "powerpc64": "ppc64",
     "powerpc": "ppc", "s390": "s390x",
     "loongarch": "loongarch64", "mipsel": "mips", "mips64el": "mips64", "sh4": "sh", "superh": "sh",

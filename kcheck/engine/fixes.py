@@ -13,24 +13,22 @@ everywhere and so must come last.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck.domain import arch as arches
+from kcheck.domain.findings import EDITS, FIX_VERBS, ROLES
 from kcheck.domain.records import record
 from kcheck.domain.version import KernelVersion, VersionRange
-from kcheck.engine.predicates import Facts, Predicate, Unknown, compile_predicate
-from kcheck.facts.setup import MissingInput
+from kcheck.engine.predicates import Predicate, compile_predicate
+from kcheck.facts.protocol import MissingInput, Unknown
 
-#: What a fix can do, in the order kcheck explain shows it.
-FIX_VERBS = ("config", "cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
-             "append_add", "append_remove", "text")
-#: The words of each verb in ``kcheck explain``, in the order a fix applies them (removals first).
-VERB_LABELS = {
-    "cmdline_remove": "remove from the boot command line", "cmdline_add": "add to the boot command line",
-    "kexec_remove": "remove from the kexec command", "kexec_add": "add to the kexec command",
-    "append_remove": "remove from the capture command line", "append_add": "add to the capture command line",
-}
-_ROLES = ("system", "capture")
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import Facts
+
+#: The words of each command edit (findings.EDITS, the one table of them) in ``kcheck explain``,
+#: in the order a fix applies them (removals first).
+VERB_LABELS = {verb: f"{'add to' if verb.endswith('_add') else 'remove from'} the {command}"
+               for verb, (command, _) in EDITS.items()}
 
 
 @record
@@ -110,7 +108,7 @@ def _variant(table: dict[str, Any], role: str, where: str) -> FixVariant:
         if not arches.known_selector(name):
             raise ValueError(f"{where}.applies.arch: unknown architecture {name!r}")
     fix_role = table.get("role", role)
-    if fix_role not in _ROLES:
+    if fix_role not in ROLES:
         raise ValueError(f"{where}.role: must be \"system\" or \"capture\", not {fix_role!r}")
     spec = {verb: table[verb] for verb in FIX_VERBS if verb in table}
     when = compile_predicate(table["when"], role, f"{where}.when") if "when" in table else None

@@ -12,15 +12,15 @@ taken out), and the whole resolved config is compared with the kernel's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.arch import ARCH_LIMITED
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.fixers.plan import Requested
 
 
-@dataclass(frozen=True)
+@record
 class KernelFragment:
     """The fragment for one kernel and what is known about it."""
 

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
 from kcheck.kconfig.compat import semantic_caveats
+from kcheck.domain.records import field, record
 from kcheck.kconfig.explain import Failure, dep_text
 from kcheck.kconfig.solver import Solver
 
 MAX_ROUNDS = 4
 
 
-@dataclass(frozen=True)
+@record
 class Resolution:
     """What ``kcheck fix --kernel-src`` needs to write and explain a fragment."""
 
