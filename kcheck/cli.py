@@ -1,7 +1,8 @@
-"""The ``kcheck`` command: parse options, wire the stages, set the exit status.
+"""The ``kcheck`` commands: their options, and a call into :mod:`kcheck.app` each.
 
 Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
-2 for usage errors and unreadable input (one ``kcheck: error:`` line).
+2 for usage errors and unreadable input (one ``kcheck: error:`` line); the
+process around the commands (errors, exit, broken pipes) is :mod:`kcheck.console`.
 """
 
 # No ``from __future__ import annotations`` here: typer reads these
@@ -15,6 +16,11 @@ from typing import Any
 import typer
 
 from kcheck.domain.errors import KcheckError
+from kcheck.rehearse.options import (  # kcheck rehearse's options, kept beside it
+    RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
+    OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
+    TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -325,45 +331,10 @@ def fix(
     write_outputs(result, output_dir, inputs)
     text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
     sys.stdout.write(text)
-    unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
-    raise typer.Exit(1 if unfixed else 0)
+    raise typer.Exit(0 if result.complete else 1)
 
 
-# --- kcheck rehearse (issue 11): its options, then the command ---------------
-class RehearseFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-
-
-class Accel(str, enum.Enum):
-    auto = "auto"
-    kvm = "kvm"
-    tcg = "tcg"
-
-
-REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
-    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
-REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
-    None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
-CAPTURE_INITRD_OPTION = typer.Option(
-    None, "--capture-initrd", metavar="PATH", help="Your own capture initrd (default: kcheck's probe initrd).")
-OVERLAY_PROBE_OPTION = typer.Option(
-    False, "--overlay-probe", help="Append the probe to --capture-initrd: your initrd's size, the probe's /init.")
-SUCCESS_PATTERN_OPTION = typer.Option(
-    None, "--success-pattern", metavar="REGEX", help="What --capture-initrd prints once the dump is saved.")
-VM_MEMORY_OPTION = typer.Option("1G", "--vm-memory", metavar="SIZE", help="The VM's RAM.")
-VM_CPUS_OPTION = typer.Option(1, "--vm-cpus", metavar="N", min=1, max=64, help="The VM's CPU count.")
-QEMU_OPTION = typer.Option(None, "--qemu", metavar="PATH", help="QEMU binary (default: qemu-system-<arch> on PATH).")
-ACCEL_OPTION = typer.Option(Accel.auto, "--accel", help="auto: KVM only once a KVM guest is proved to run.")
-TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help="Stop the VM after this long.")
-CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
-FIND_MIN_OPTION = typer.Option(
-    False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
-QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
-REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")
-
-
+# --- kcheck rehearse (issue 11): the command; its options are in kcheck/rehearse/options.py ---
 @app.command()
 def rehearse(
     system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
@@ -429,90 +400,9 @@ def explain(
     sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and turn every user-facing error into one line."""
-    from typer.exceptions import TyperException
+@app.command("facts")
+def list_facts(output_format: ListFormat = LIST_FORMAT_OPTION) -> None:
+    """List every fact path a rule may name, with its type and what it means."""
+    from kcheck.facts.listing import fact_list
 
-    # Paths and --cmdline text given as non-UTF-8 bytes reach Python
-    # surrogate-escaped; print them back as those bytes, never a traceback.
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        status = _command(args).main(args=args[1:] if _single(args) else args,
-                                     prog_name=f"kcheck {args[0]}" if _single(args) else "kcheck",
-                                     standalone_mode=False)
-    except KcheckError as exc:
-        status = _error(str(exc))
-    except typer.Exit as exc:
-        status = exc.exit_code
-    except TyperException as exc:  # usage errors: bad option, bad value
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `kcheck`: show the commands
-            sys.stderr.write(exc.format_message() + "\n")
-            status = 2
-        else:
-            status = _error(exc.format_message())
-    except (typer.Abort, KeyboardInterrupt):
-        status = _error("interrupted")
-    except BrokenPipeError:  # the reader left (``kcheck rules | head -1``): no traceback
-        status = _broken_pipe()
-    sys.exit(status if isinstance(status, int) else 0)
-
-
-def run() -> None:
-    """The ``kcheck`` command itself: :func:`main`, then leave without tearing down the interpreter.
-
-    Once the report is written, freeing every object of the run one by one
-    (module dicts, two parsed configs, the rules) cost a check more than
-    reading a config.  As mypy does, flush the streams and end the process
-    directly.  ``main()`` stays an ordinary function for callers in Python.
-    """
-    import os
-
-    try:
-        main()
-        status = 0
-    except SystemExit as exc:  # Python's own rules: None is 0, other non-integers are printed, 1
-        if exc.code is None or isinstance(exc.code, int):
-            status = exc.code or 0
-        else:
-            sys.stderr.write(f"{exc.code}\n")
-            status = 1
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        status = _broken_pipe()
-    sys.stderr.flush()
-    os._exit(status)
-
-
-def _broken_pipe() -> int:
-    """Status 1, as Python's documentation advises for EPIPE, and no second error when exiting."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    return 1
-
-
-def _single(args: list[str]) -> bool:
-    """A known command was named: only it needs building (typer inspects every signature)."""
-    return bool(args) and args[0] in {info.name or info.callback.__name__.replace("_", "-")
-                                      for info in app.registered_commands if info.callback}
-
-
-def _command(args: list[str]) -> Any:
-    if not _single(args):
-        return typer.main.get_command(app)
-    info = next(i for i in app.registered_commands
-                if (i.name or i.callback.__name__.replace("_", "-")) == args[0])
-    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
-    single.registered_commands.append(info)
-    return typer.main.get_command(single)
-
-
-def _error(message: str) -> int:
-    sys.stdout.flush()
-    sys.stderr.write(f"kcheck: error: {message}\n")
-    return 2
+    sys.stdout.write(fact_list(output_format.value))

@@ -15,13 +15,12 @@ import datetime
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport, WaiverStatus
 from kcheck.app.pipeline import CheckRequest
-from kcheck.domain.records import replace
+from kcheck.domain.records import record, replace
 from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ MANIFEST_LIMIT = 16 * 1024 * 1024
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One set-up to check; ``line`` is where its table starts in the manifest."""
 
@@ -45,7 +44,7 @@ class Target:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class BatchOptions:
     """What every target shares: rule files, waivers, the day, the threshold, the manifest."""
 

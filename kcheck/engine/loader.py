@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.evaluate import check_fact_paths
 from kcheck.engine.fixes import compile_fixes
 from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
+from kcheck.engine.rule_cache import cached
 from kcheck.domain.errors import InputError, RuleError
-from kcheck.domain.findings import KERNELS, Severity
+from kcheck.domain.findings import KERNELS, ROLES, Severity
 from kcheck.domain.resources import data_path
 from kcheck.domain.version import VersionRange
+from kcheck.inputs.files import read_bounded
 
 RULE_FILE_LIMIT = 4 * 1024 * 1024
 
@@ -67,9 +70,6 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     (:func:`_stamp`): reading ~80 files on every start cost more than the
     rest of loading the rules.
     """
-    from kcheck.engine.rule_cache import cached
-    from kcheck.inputs.files import read_bounded
-
     bundled_files = _bundled_paths() if bundled else []
     user_files: list[Path] = []
     for name in extra:
@@ -101,6 +101,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     sets = collect_sets(documents)
     for path, document in documents:
         for rule in compile_rule_document(document, str(path), sets):
+            check_fact_paths(rule, str(path))
             if rule.id in seen:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
@@ -109,13 +110,11 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
 
 
 def read_rule_file(path: Path) -> dict[str, Any]:
-    from kcheck.inputs.files import read_bounded
-
     return parse_rule_text(read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), str(path))
 
 
 def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
-    from kcheck.inputs.validate import parse_toml
+    from kcheck.inputs.validate import parse_toml  # lazy: tomllib, only when the cache misses
 
     return parse_toml(data, source, "rule file", error=RuleError)
 
@@ -126,7 +125,7 @@ def validate_rule_document(document: dict[str, Any], source: str) -> None:
     A document in the old spelling (``kernel =``, ``of =``) is checked as its
     modernised form, which is what runs.
     """
-    from kcheck.inputs.validate import validate
+    from kcheck.inputs.validate import validate  # lazy: jsonschema, only for user rule files
 
     validate(modernise(document), "rule.schema.json", source, error=RuleError)
 
@@ -180,6 +179,15 @@ def _expand_sets(node: Any, sets: dict[str, tuple[str, list[str]]], where: str) 
     return out
 
 
+def _expand_fix_sets(fix: Any, sets: dict[str, tuple[str, list[str]]]) -> Any:
+    """A fix whose variants' ``when`` conditions have their named sets expanded."""
+    if isinstance(fix, list):
+        return [_expand_fix_sets(variant, sets) for variant in fix]
+    if isinstance(fix, dict) and "when" in fix:
+        return {**fix, "when": _expand_sets(fix["when"], sets, "fix.when")}
+    return fix
+
+
 def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tuple[str, list[str]]]) -> Rule:
     where = f"rule[{index}]"
     try:
@@ -189,8 +197,8 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
         if concerns not in KERNELS:
             raise ValueError(f"concerns: {concerns!r} is not one of {', '.join(KERNELS)}")
         applies = table.get("applies", {})
-        role = applies.get("role", concerns if concerns in ("system", "capture") else "system")
-        if role not in ("system", "capture"):
+        role = applies.get("role", concerns if concerns in ROLES else "system")
+        if role not in ROLES:
             raise ValueError(f"applies.role: {role!r} is not system or capture")
         arch = tuple(applies.get("arch", ()))
         for name in arch:
@@ -211,7 +219,7 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
             check=compile_predicate(_expand_sets(table["check"], sets, "check"), role, "check"),
             when=compile_predicate(_expand_sets(when, sets, "when"), role, "when") if when is not None else None,
             message=table["message"],
-            fixes=compile_fixes(table.get("fix"), role),
+            fixes=compile_fixes(_expand_fix_sets(table.get("fix"), sets), role),
             example=table.get("example", {}),
             file=source,
         )

@@ -16,28 +16,19 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
+from kcheck.domain.memory import MiB, load_size, run_size
 from kcheck.inputs.packages import installed_version
 from kcheck.domain.memparse import format_size
 
-PAGE = 4096
-MiB = 1024 * 1024
-#: Room kexec needs in the region beside the kernel and initrd: purgatory,
-#: the ELF core headers (at least 16K), boot parameters and, with older
-#: kexec-tools on x86, a copy of the first 640K (catalogue C.x86.fit).
-LOAD_OVERHEAD = 1 * MiB
-#: kdump-utils' estimate adds 16M to the kernel and 3x the initrd (it unpacks
-#: into memory and runs); its module and LUKS terms are not counted here.
-RUN_BASE = 16 * MiB
-INITRD_FACTOR = 3
 
 CMDLINE = "/proc/cmdline"
 IOMEM = "/proc/iomem"
@@ -49,14 +40,14 @@ SMALL = 64 * 1024
 IOMEM_LIMIT = 16 * MiB
 
 
-@dataclass(frozen=True)
+@record
 class Unknowable:
     """A fact the tree cannot tell, and why."""
 
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class CrashRegion:
     start: int
     end: int
@@ -66,7 +57,7 @@ class CrashRegion:
         return self.end - self.start + 1
 
 
-@dataclass(frozen=True)
+@record
 class HostFacts:
     """What the host says about its kdump set-up, read once."""
 
@@ -163,8 +154,8 @@ class HostFacts:
                     "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
                     "capture.load_detail": None, "capture.run_size": missing}
         initrd = self.initrd_size or 0
-        load = _page_align(self.image.size) + _page_align(initrd) + LOAD_OVERHEAD
-        run = self.image.size + INITRD_FACTOR * initrd + RUN_BASE
+        load = load_size(self.image.size, initrd)
+        run = run_size(self.image.size, initrd)
         initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
                        else "an initrd not built yet (counted as 0)")
         detail = (f"{format_size(self.image.size)} for {self.capture_kernel} ({self.image.how}) "
@@ -180,10 +171,6 @@ def _boot_enabled(service: KdumpService | None) -> Any:
     if service.boot_enabled is None:
         return Unknowable("the tree has no /etc/systemd/system")
     return service.boot_enabled
-
-
-def _page_align(value: int) -> int:
-    return (value + PAGE - 1) // PAGE * PAGE
 
 
 def read_host(root: str) -> HostFacts:
@@ -245,8 +232,7 @@ def read_host(root: str) -> HostFacts:
 
 def _not_an_image(path: str) -> str | None:
     """Why the file kexec would load is no kernel image (from its bytes), or None."""
-    from kcheck.domain.errors import InputError
-    from kcheck.inputs.image import identify
+    from kcheck.inputs.image import identify  # lazy: the image readers, only when a capture kernel is named
 
     try:
         identify(path)

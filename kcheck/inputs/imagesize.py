@@ -20,13 +20,14 @@ deliberately tiny so the pre-flight does not depend on it.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 HEAD_SIZE = 64 * 1024  # setup header, or ELF header plus program headers
 PT_LOAD = 1
 
 
-@dataclass(frozen=True)
+@record
 class ImageMemory:
     size: int
     how: str  # "init_size", "PT_LOAD", "file size"

@@ -18,7 +18,8 @@ regions can be known.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 _LINE_RE = re.compile(r"^(?P<indent> *)(?P<start>[0-9a-fA-F]+)-(?P<end>[0-9a-fA-F]+) : (?P<name>.*?)\s*$")
 
@@ -26,7 +27,7 @@ CRASH_KERNEL = "Crash kernel"
 SYSTEM_RAM = "System RAM"
 
 
-@dataclass(frozen=True)
+@record
 class Resource:
     """One line of /proc/iomem: ``[start, end]`` inclusive, as the kernel prints it."""
 
@@ -40,7 +41,7 @@ class Resource:
         return self.end - self.start + 1
 
 
-@dataclass(frozen=True)
+@record
 class Iomem:
     resources: tuple[Resource, ...]
     skipped: tuple[int, ...]  # 1-based numbers of lines that are not resources

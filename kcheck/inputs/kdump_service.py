@@ -32,8 +32,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
 
+from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.shellconf import ShellVars, parse_kdump_conf, parse_shell_vars
@@ -54,7 +54,7 @@ FEDORA_ALWAYS_REMOVE = ("crashkernel", "panic_on_warn", "root", "rd.lvm.lv", "rd
                         "iscsi_initiator")
 
 
-@dataclass(frozen=True)
+@record
 class KdumpService:
     """The capture set-up the host's kdump service will load, and why it would not."""
 

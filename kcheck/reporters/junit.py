@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.domain.findings import BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import INPUTS, BatchReport, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-KERNELS = (("system", "system kernel"), ("capture", "capture kernel"), ("boot", "boot command line"),
-           ("kexec", "kexec command"), ("host", "host"))
+KERNELS = tuple(INPUTS.items())
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from kcheck.domain.findings import BatchReport, Finding, Report, Severity, WaiverStatus
+from kcheck.domain.findings import INPUTS, ROLES, BatchReport, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary, verdict_word
 
-GROUPS = (
-    ("system", "System kernel"),
-    ("capture", "Capture kernel"),
-    ("boot", "Boot command line"),
-    ("kexec", "kexec command"),
-    ("host", "Host"),
-)
+#: Findings grouped by what they concern; "kexec" is a command's name and keeps its case.
+GROUPS = tuple((name, label if name == "kexec" else label.capitalize()) for name, label in INPUTS.items())
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
@@ -20,7 +15,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     paint = _painter(color)
     inputs = report.inputs
     lines: list[str] = list(_host_lines(inputs.get("host")))
-    for role in ("system", "capture"):
+    for role in ROLES:
         info = inputs.get(role) or {}
         if info.get("config"):
             lines.append(f"{role} kernel: {info['config']} "
@@ -101,7 +96,7 @@ def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = Fal
 
 
 def _has_images(inputs: dict) -> bool:
-    return any((inputs.get(role) or {}).get("image") for role in ("system", "capture"))
+    return any((inputs.get(role) or {}).get("image") for role in ROLES)
 
 
 def _host_lines(host: dict | None) -> list[str]:

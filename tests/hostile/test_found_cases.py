@@ -183,7 +183,7 @@ def test_user_rule_with_an_unknown_fact_is_a_rule_error(tmp_path: Path) -> None:
     result = run_kcheck("check", "--system-config", str(OLD_CONFIG), "--kexec", "kexec -p /boot/x",
                         "--rules", str(rules))
     assert result.returncode == 2
-    assert result.stderr == f"kcheck: error: {rules}: rule XX001: unknown fact 'kexec.a'\n"
+    assert result.stderr == f"kcheck: error: {rules}: rule XX001: unknown fact 'kexec.a' (see 'kcheck facts')\n"
 
 
 def test_contains_on_a_boolean_fact_cannot_decide(tmp_path: Path) -> None:
@@ -303,8 +303,8 @@ def test_ikconfig_stream_search_shares_one_output_budget(tmp_path: Path) -> None
                                   "system.image", "setup.memory.total"])
 def test_a_fact_path_of_the_wrong_shape_is_an_error_in_the_rule_file(tmp_path: Path, path: str) -> None:
     """fuzz_rules: ``fact = "boot.crashkernel"`` (no leaf) was an IndexError traceback; every
-    path shorter or longer than its fact is now "unknown fact" in the rule's file."""
-    from kcheck.engine.evaluate import evaluate
+    path shorter or longer than its fact is now "unknown fact" in the rule's file, found by
+    the fact catalogue when the file is loaded, and by the set-up's lookup when asked."""
     from kcheck.engine.loader import load_rules
     from kcheck.domain.errors import RuleError
     from kcheck.app.pipeline import CheckRequest, read_setup
@@ -325,9 +325,10 @@ source = "tests"
 check = {{ not = {{ fact = "{path}", is = false }} }}
 message = "never shown"
 """)
-    rules = load_rules([str(rule_file)], bundled=False)
-    with pytest.raises(RuleError, match=f"unknown fact '{path}'"):
-        evaluate(rules, setup)
+    with pytest.raises(RuleError, match=f"mine.toml: rule XF001: unknown fact '{path}'"):
+        load_rules([str(rule_file)], bundled=False)
+    with pytest.raises(KeyError):
+        setup.lookup(path)
     for bare in ("setup", "boot", "kexec", "system", path.split(".")[0]):  # below the schema's pattern
         with pytest.raises(KeyError):
             setup.lookup(bare)

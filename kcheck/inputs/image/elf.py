@@ -10,10 +10,10 @@ pyelftools (imported lazily) supplies the struct layouts and machine names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import record
 from kcheck.inputs.image.elfnotes import gnu_build_id, parse_notes
 from kcheck.inputs.image.fileio import ImageFile
 from kcheck.inputs.image.model import ElfInfo, ElfNote, LoadSegment
@@ -39,7 +39,7 @@ _EM_I386, _EM_PPC, _EM_PPC64, _EM_S390, _EM_ARM, _EM_X86_64, _EM_AARCH64, _EM_RI
 )
 
 
-@dataclass(frozen=True)
+@record
 class ElfIdent:
     """The facts of e_ident and the fixed-position header fields."""
 
@@ -177,7 +177,7 @@ def _read_notes(f: ImageFile, phdrs: list[Any], little_endian: bool) -> list[Elf
     return notes
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """The few section header facts kcheck uses."""
 
@@ -233,7 +233,7 @@ def _sections(f: ImageFile, hdr: _Header) -> list[Section] | None:
     return sections
 
 
-@dataclass(frozen=True)
+@record
 class ElfLayout:
     """ElfInfo plus the file ranges later steps (banner, IKCONFIG) scan."""
 

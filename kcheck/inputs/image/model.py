@@ -8,7 +8,8 @@ protocol version) does not carry is ``None``, never a guessed default.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 
 class ImageFormat(enum.StrEnum):
@@ -37,7 +38,7 @@ class Compression(enum.StrEnum):
     ZSTD = "zstd"
 
 
-@dataclass(frozen=True)
+@record
 class LoadSegment:
     """One PT_LOAD program header; kexec loads [p_paddr, p_paddr + p_memsz)."""
 
@@ -50,7 +51,7 @@ class LoadSegment:
     p_align: int
 
 
-@dataclass(frozen=True)
+@record
 class ElfNote:
     """One ELF note.
 
@@ -65,7 +66,7 @@ class ElfNote:
     desc: bytes
 
 
-@dataclass(frozen=True)
+@record
 class ElfInfo:
     """ELF header facts of a vmlinux, read from headers and notes only."""
 
@@ -109,7 +110,7 @@ def flag_names(value: int, table: tuple[tuple[int, str], ...]) -> tuple[str, ...
     return tuple(name for bit, name in table if value & bit)
 
 
-@dataclass(frozen=True)
+@record
 class SetupHeader:
     """x86 real-mode setup header (Documentation/x86/boot.rst).
 
@@ -156,7 +157,7 @@ class SetupHeader:
         return self.protected_mode_offset + self.payload_offset
 
 
-@dataclass(frozen=True)
+@record
 class Arm64Header:
     """arm64 Image header (Documentation/arm64/booting.rst).
 
@@ -171,7 +172,7 @@ class Arm64Header:
     phys_placement_anywhere: bool  # flags bit 3
 
 
-@dataclass(frozen=True)
+@record
 class RiscvHeader:
     """RISC-V Image header (Documentation/riscv/boot-image-header.rst)."""
 
@@ -182,7 +183,7 @@ class RiscvHeader:
     header_version: tuple[int, int]  # (major, minor)
 
 
-@dataclass(frozen=True)
+@record
 class ArmZImageHeader:
     """32-bit arm zImage table (arch/arm/boot/compressed/head.S)."""
 
@@ -191,7 +192,7 @@ class ArmZImageHeader:
     big_endian: bool
 
 
-@dataclass(frozen=True)
+@record
 class UImageHeader:
     """U-Boot legacy image header (u-boot include/image.h), 64 bytes, big-endian."""
 
@@ -205,7 +206,7 @@ class UImageHeader:
     compression: int  # IH_COMP_*
 
 
-@dataclass(frozen=True)
+@record
 class ZbootHeader:
     """EFI zboot header (drivers/firmware/efi/libstub/zboot-header.S)."""
 
@@ -215,7 +216,7 @@ class ZbootHeader:
     pe_machine: int | None  # IMAGE_FILE_MACHINE_* of the PE header
 
 
-@dataclass(frozen=True)
+@record
 class KernelImage:
     """Everything kcheck reads from one kernel image file."""
 
