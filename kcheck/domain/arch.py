@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ARCHES = ("i386", "x86_64", "arm", "arm64", "ppc", "ppc64", "ppc64le", "s390x",
-          "riscv32", "riscv64")
+          "riscv32", "riscv64", "loongarch64", "mips", "mips64", "sh",
+          "alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
+          "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa")
+
+#: Architectures whose kernels cannot take kdump dumps: Linux 6.12's
+#: arch/<SRCARCH>/Kconfig defines no ARCH_SUPPORTS_CRASH_DUMP for them (which
+#: CRASH_DUMP depends on since 6.9), and no earlier kernel had CRASH_DUMP there.
+#: kcheck knows their names so that it can say so plainly.
+NO_KDUMP = frozenset({"alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
+                      "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa"})
 
 FAMILIES: dict[str, frozenset[str]] = {
     "x86": frozenset({"i386", "x86_64"}),
@@ -22,8 +31,9 @@ FAMILIES: dict[str, frozenset[str]] = {
     "64bit": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
     "32bit": frozenset({"i386", "arm", "ppc", "riscv32"}),
     # The architectures whose kernels have kexec_file_load (CONFIG_KEXEC_FILE; kernel/Kconfig.kexec
-    # ARCH_SUPPORTS_KEXEC_FILE): i386 and arm have none, so no signed capture kernel there.
-    "kexec_file": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64"}),
+    # ARCH_SUPPORTS_KEXEC_FILE, y in 6.12 on x86_64, arm64, ppc64, s390, riscv64 and parisc):
+    # i386 and arm have none, so no signed capture kernel there.
+    "kexec_file": frozenset({"x86_64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64", "parisc", "parisc64"}),
 }
 
 #: Spellings seen in config headers, ``uname -m`` and Debian, mapped to ours.
@@ -32,7 +42,22 @@ ALIASES = {
     "amd64": "x86_64", "x86-64": "x86_64", "aarch64": "arm64", "armhf": "arm", "armel": "arm", "armv7l": "arm",
     "powerpc64le": "ppc64le", "ppc64el": "ppc64le", "powerpc64": "ppc64",
     "powerpc": "ppc", "s390": "s390x",
+    "loongarch": "loongarch64", "mipsel": "mips", "mips64el": "mips64", "sh4": "sh", "superh": "sh",
+    "sparc32": "sparc", "hppa": "parisc", "hppa64": "parisc64", "m68knommu": "m68k",
 }
+
+
+#: Config symbols that exist only on some architectures (what ``kcheck fix``
+#: without a Kconfig tree can know): symbol -> the architectures that have it.
+ARCH_LIMITED: dict[str, frozenset[str]] = {
+    "KEXEC_FILE": FAMILIES["kexec_file"],
+    "KEXEC_SIG": FAMILIES["kexec_file"],
+}
+
+
+def kdump_possible(arch: str) -> bool:
+    """False for architectures whose kernels have no kdump at all (see NO_KDUMP)."""
+    return arch not in NO_KDUMP
 
 
 def canonical(name: str) -> str | None:
@@ -50,6 +75,12 @@ def matches(arch: str, selectors: tuple[str, ...]) -> bool:
 def known_selector(name: str) -> bool:
     """Rule files may name an architecture or a family."""
     return name in ARCHES or name in FAMILIES
+
+
+# The symbol each kdump-less architecture's Kconfig defines for itself.
+_NO_KDUMP_MARKS = (("ALPHA", "alpha"), ("ARC", "arc"), ("CSKY", "csky"), ("HEXAGON", "hexagon"),
+                   ("M68K", "m68k"), ("MICROBLAZE", "microblaze"), ("NIOS2", "nios2"),
+                   ("OPENRISC", "openrisc"), ("UML", "um"), ("XTENSA", "xtensa"))
 
 
 #: Symbols that exist in one architecture's Kconfig only, in every era, for configs that lack
@@ -95,6 +126,17 @@ def from_symbols(get: Callable[[str], str | None], before_2_6_24: bool = False) 
         return "ppc", "CONFIG_PPC=y"
     if on("RISCV"):
         return ("riscv64" if on("64BIT") else "riscv32"), "CONFIG_RISCV=y"
+    for symbol, arch in (("LOONGARCH", "loongarch64"), ("MIPS", "mips"), ("SUPERH", "sh"),
+                         ("SPARC", "sparc"), ("PARISC", "parisc")):
+        if on(symbol):
+            if arch in ("mips", "parisc") and on("64BIT"):
+                arch += "64"
+            if arch == "sparc" and (on("SPARC64") or on("64BIT")):
+                arch = "sparc64"
+            return arch, f"CONFIG_{symbol}=y"
+    for symbol, arch in _NO_KDUMP_MARKS:
+        if on(symbol):
+            return arch, f"CONFIG_{symbol}=y"
     signs = ARCH_ONLY_SYMBOLS + ((("i386", _I386_BEFORE_2_6_24),) if before_2_6_24 else ())
     for arch, symbols in signs:
         found = next((s for s in symbols if get(s) is not None), None)
