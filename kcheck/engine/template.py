@@ -16,6 +16,8 @@ import functools
 import re
 from collections.abc import Callable
 
+from kcheck.facts.catalogue import known as known_fact
+
 FILTERS = ("hex", "size")
 MAX_FIELDS = 64
 MESSAGE_LIMIT = 4096
@@ -92,22 +94,15 @@ def check_fact_paths(predicate_paths: list[str], templates: list[tuple[str, str,
     """Raise ValueError for a template that does not parse or any fact path no set-up has.
 
     ``templates`` are (where, text, the kernel whose config ``config.X``
-    means).  Each path is looked up on a set-up with no inputs: an unknown one
-    raises KeyError there, a known one asks for an input (MissingInput) or is
-    None.  ``host.*`` and ``*.image.*`` leaves are known only with a host or an
-    image, so those are still checked when the rule runs.
+    means).  Each path is looked up in the fact catalogue, the one list of
+    what a set-up can answer, so a typo is found when the file is loaded.
     """
     named = [(where, f"{role}.{path}" if path.startswith("config.") else path)
              for where, text, role in templates for path in _paths(where, text)]
     named += [("check", path) for path in predicate_paths]
-    probe = _probe()
     for where, path in named:
-        try:
-            probe.lookup(path)  # type: ignore[attr-defined]
-        except KeyError:
-            raise ValueError(f"{where}: unknown fact {path!r}") from None
-        except Exception:  # noqa: BLE001 - MissingInput, Unknown: a fact that exists
-            pass
+        if not known_fact(path):
+            raise ValueError(f"{where}: unknown fact {path!r}")
 
 
 def _paths(where: str, text: str) -> list[str]:
@@ -115,14 +110,3 @@ def _paths(where: str, text: str) -> list[str]:
         return paths(text)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
-
-
-@functools.cache
-def _probe() -> object:
-    from kcheck.facts.setup import Kernel, Setup
-
-    def kernel(role: str) -> Kernel:
-        return Kernel(role, None, None, None, None)
-
-    return Setup(system=kernel("system"), capture=kernel("capture"), same_kernel=False, cmdline=None,
-                 cmdline_source=None, kexec=None, memory=None)

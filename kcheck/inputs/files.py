@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
+from kcheck.domain.compression import detect_compression
 from kcheck.domain.errors import InputError
 
 MiB = 1024 * 1024
@@ -87,8 +88,6 @@ def decode_text(path: str, data: bytes, *, what: str) -> str:
         if found:
             raise InputError(path, f"{found} text, not UTF-8; convert it first "
                                    f"(iconv -f {found} -t UTF-8); not a {what}")
-        from kcheck.inputs.image.compression import detect_compression
-
         kind = detect_compression(data[:16])
         if kind is not None:
             raise InputError(path, f"{kind.value}-compressed data; decompress it first; not a {what}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 
+from kcheck.domain.compression import Compression  # noqa: F401 - re-exported
 from kcheck.domain.records import record
 
 
@@ -23,19 +24,6 @@ class ImageFormat(enum.StrEnum):
     UIMAGE = "uImage"  # U-Boot legacy image (include/image.h)
     EFI_ZBOOT = "efi-zboot"  # drivers/firmware/efi/libstub/zboot-header.S
     COMPRESSED = "compressed"  # a bare gzip/xz/... file (e.g. arm64 vmlinuz)
-
-
-class Compression(enum.StrEnum):
-    """Compressors the kernel build can use for a payload (scripts/Makefile.lib)."""
-
-    GZIP = "gzip"
-    BZIP2 = "bzip2"
-    LZMA = "lzma"
-    XZ = "xz"
-    LZO = "lzo"
-    LZ4 = "lz4"  # legacy frame ("lz4 -l"), what the kernel build writes
-    LZ4_FRAME = "lz4-frame"  # modern LZ4 frame format, seen in bare files
-    ZSTD = "zstd"
 
 
 @record

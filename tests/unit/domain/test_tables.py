@@ -42,7 +42,7 @@ def test_rule_schema_names_the_inputs_roles_and_architectures_of_the_tables() ->
 
 def test_rule_schema_fix_verbs_are_the_table() -> None:
     variant = _schema("rule.schema.json")["$defs"]["fixVariant"]["properties"]
-    assert set(variant) - {"applies", "role"} == set(FIX_VERBS)
+    assert set(variant) - {"applies", "role", "when"} == set(FIX_VERBS)
     assert list(FIX_VERBS) == ["config", *EDITS, "text"]
 
 
