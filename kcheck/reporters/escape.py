@@ -14,6 +14,8 @@ its kind; the fleet reporters use the same ones:
   U+FFFE/U+FFFF, lone surrogates from non-UTF-8 input) and DEL, C1 and
   bidirectional controls become visible ``\\x01`` escapes;
   ElementTree then escapes ``&``, ``<``, ``>`` and quotes.
+* :func:`html_text` -- text written into hand-built HTML or SVG (the fleet
+  page): as :func:`xml_text`, on one line, with the markup characters escaped.
 * :func:`workflow_data` / :func:`workflow_property` -- GitHub Actions workflow
   commands, as the runner's parser reads them (actions/toolkit
   ``escapeData``/``escapeProperty``); :func:`workflow_log` for a plain log line.
@@ -29,7 +31,9 @@ from kcheck.domain.text import abbreviate as abbreviate  # re-exported: long val
 # overrides and isolates ("Trojan source"), and lone surrogates (bytes that
 # were not UTF-8, which a terminal would receive raw).
 _TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_TERMINAL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# One line: also LF and the Unicode line and paragraph separators, which a log
+# viewer or browser may break a line on.
+_TERMINAL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # What XML 1.0 (section 2.2, Char) does not allow, and what it allows but
 # should not carry raw into a browser or CI viewer (DEL, C1, bidi controls).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
@@ -69,6 +73,21 @@ def terminal(text: str, *, line: bool = False, colour: bool = False) -> str:
 def xml_text(text: str) -> str:
     """``text`` made of characters XML 1.0 allows (the rest shown as escapes)."""
     return _NOT_XML.sub(_visible, text)
+
+
+def html_text(text: str, *, line: bool = True) -> str:
+    """``text`` for an HTML/SVG text node or quoted attribute value.
+
+    Markup characters become entities; what XML 1.0 cannot carry, and (with
+    ``line``) newlines and tabs, become visible escapes, so a host name cannot
+    open an element or break the row it sits in.
+    """
+    text = xml_text(text)
+    if line:
+        text = _TERMINAL_LINE.sub(_visible, text)
+    # html.escape(quote=True), without importing html (and its entity tables) at start-up.
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
 def xml_tree(root: object) -> None:

@@ -10,21 +10,19 @@ Text from the reports is untrusted: characters XML 1.0 forbids are written as
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
+from kcheck.reporters.escape import xml_text
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-#: What XML 1.0 cannot hold, plus DEL, C1 and the bidirectional overrides.
-_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2029\u202f-\u2065\u206a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str | None) -> str:
     """``text`` with every character XML 1.0 cannot hold shown as ``\\xNN``."""
-    return _NOT_XML.sub(_visible, text or "")
+    return xml_text(text or "")
 
 
 def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = "error") -> str:
@@ -81,8 +79,3 @@ def _count(suite: Element) -> None:
     suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
     suite.set("skipped", "0")
     suite.set("time", "0")
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

@@ -9,11 +9,10 @@ comes from a report and is escaped; every number is formatted here.
 
 from __future__ import annotations
 
-import re
-from html import escape
-
 from kcheck.domain.fleet import Area, HostRow
+from kcheck.domain.text import abbreviate
 from kcheck.domain.units import human_size
+from kcheck.reporters import escape
 
 WIDTH, HEIGHT = 420, 74
 LEFT, RIGHT = 4, 416
@@ -27,16 +26,9 @@ def _fill(name: str) -> str:
     return next((colour for key, colour in _FILL.items() if name.startswith(key)), "#b0b0b0")
 
 
-#: Controls, DEL and C1, the bidirectional overrides ("Trojan source"), the
-#: non-characters and lone surrogates: none may reach the page raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
-
-
 def html_text(value: str, limit: int = 300) -> str:
     """Report text for an SVG/HTML text node or attribute: escaped, one line, bounded."""
-    if len(value) > limit:
-        value = value[: limit - 3] + "..."
-    return escape(_UNSAFE.sub("\ufffd", value), quote=True)
+    return escape.html_text(abbreviate(value, limit))
 
 
 def _rect(x: float, y: float, w: float, h: float, fill: str, title: str, extra: str = "") -> str:

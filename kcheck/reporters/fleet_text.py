@@ -6,12 +6,10 @@ characters (terminal escapes, newlines) are shown as ``\\xNN``, never emitted.
 
 from __future__ import annotations
 
-import re
-
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
 from kcheck.domain.units import human_size
+from kcheck.reporters.escape import terminal
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _COLOURS = {"will-not-capture": "31", "incomplete": "33", "unchecked": "35", "captures": "32"}
 COLUMNS = ("HOST", "RELEASE", "SERVICE", "REGION", "VERDICT", "RULE", "REASON")
 
@@ -20,7 +18,7 @@ def clean(text: str | None, limit: int = 300) -> str:
     """One printable line: control characters escaped, long text cut."""
     if text is None:
         return "-"
-    text = _CONTROL.sub(_visible, text)
+    text = terminal(text, line=True)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -58,8 +56,3 @@ def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = 
         lines.append(paint(f"{len(rollup.unreadable)} report files could not be read:", "1"))
         lines.extend(f"  {clean(path, 400)}: {clean(message, 400)}" for path, message in rollup.unreadable)
     return "\n".join(lines) + "\n"
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
