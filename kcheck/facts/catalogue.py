@@ -323,6 +323,18 @@ HOST = (
     ("capture.load_size", "bytes", "memory kexec needs in the region: kernel + initrd + 1M, page-aligned"),
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),
     ("capture.run_size", "bytes", "memory the capture kernel needs to run: kernel + 3 x initrd + 16M"),
+    ("vmcoreinfo", "bool", "/sys/kernel/vmcoreinfo exists: the running kernel exports VMCOREINFO"),
+    ("tools.makedumpfile", "str|None", "the installed makedumpfile release (package database)"),
+    ("tools.makedumpfile_newest", "str|None", "the newest kernel that release supports (its LATEST_VERSION)"),
+    ("tools.makedumpfile_source", "str|None", "where kcheck's table says so (makedumpfile.h at the release commit)"),
+    ("tools.makedumpfile_knows_kernel", "bool|None", "that release supports the running kernel's series"),
+    ("tools.makedumpfile_needed", "str|None", "the makedumpfile release the running kernel needs"),
+    ("tools.crash", "str|None", "the installed crash release (package database)"),
+    ("tools.crash_newest", "str|None", "the newest kernel series that release's notes name a fix for"),
+    ("tools.crash_source", "str|None", "the release-note commit that names it"),
+    ("tools.crash_knows_kernel", "bool|None", "that release's notes reach the running kernel's series"),
+    ("tools.crash_needed", "str|None", "the crash release whose notes reach the running kernel's series"),
+    ("tools.crash_reads_compressed", "bool|None", "that crash's gdb reads compressed debug sections (9.0.0+)"),
 )
 
 
