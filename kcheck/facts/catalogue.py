@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from kcheck.domain.kexec import default_syscall
+from kcheck.domain.kexec import default_syscall, knows_hotplug
 from kcheck.domain.records import record
 from kcheck.facts import image as image_facts
 from kcheck.facts.protocol import MissingInput
@@ -253,6 +253,8 @@ KEXEC = (
     _fact("kexec.default_syscall", "str|None",
           "what the kexec-tools release calls without -s/-c/-a: kexec_load before 2.0.27, auto since",
           lambda setup, _: (_kexec(setup), default_syscall(setup.kexec_tools_version))[1]),
+    _fact("kexec.tools_hotplug", "bool|None", "the kexec-tools release has --hotplug (2.0.28 and later); None: unknown",
+          lambda setup, _: (_kexec(setup), knows_hotplug(setup.kexec_tools_version))[1]),
     _fact("kexec.tools_version", "str|None", "the kexec-tools release (--kexec-tools-version, or the host's package)",
           lambda setup, _: setup.kexec_tools_version),
     _fact("kexec.kernel_path", "str|None", "the kernel image the command loads", _attr("kernel_path")),
