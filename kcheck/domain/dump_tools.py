@@ -127,3 +127,39 @@ def crash_reads_compressed(release: str) -> bool | None:
     if version is None or threshold is None:
         return None
     return version >= threshold
+
+
+#: makedumpfile -d bits (makedumpfile(8)): 1 zero pages, 2 cache, 4 cache private, 8 user, 16 free.
+DUMP_LEVEL_USER = 8
+
+
+def dump_level(collector: str) -> int | None:
+    """The ``-d`` level of a makedumpfile command (0 without -d: every page kept); a plain copy
+    (cp, dd, cat) keeps every page too: 0.  None for any other command (a script: unknown)."""
+    from kcheck.domain.shellwords import split_words
+
+    try:
+        words = split_words(collector)
+    except ValueError:
+        return None
+    if not words:
+        return None
+    tool = words[0].rsplit("/", 1)[-1]
+    if tool in ("cp", "dd", "cat"):
+        return 0
+    if tool != "makedumpfile":
+        return None
+    level = 0
+    for index, word in enumerate(words[1:], start=1):
+        value = None
+        if word in ("-d", "--dump-level") and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--dump-level="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-d") and word[2:].isdigit():
+            value = word[2:]
+        if value is not None:
+            if not value.isdigit():
+                return None
+            level = int(value)
+    return level

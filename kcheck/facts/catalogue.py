@@ -326,6 +326,11 @@ HOST = (
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),
     ("capture.run_size", "bytes", "memory the capture kernel needs to run: kernel + 3 x initrd + 16M"),
     ("vmcoreinfo", "bool", "/sys/kernel/vmcoreinfo exists: the running kernel exports VMCOREINFO"),
+    ("dm_crypt.keys", "int|None", "LUKS volume keys registered for the capture kernel "
+     "(/sys/kernel/config/crash_dm_crypt_keys/count; None: no such directory)"),
+    ("dump.collector", "str|None", "the command the service writes the dump with (MAKEDUMP_ARGS, core_collector)"),
+    ("dump.level", "int|None", "its makedumpfile -d level (0: every page; None: not makedumpfile or cp)"),
+    ("dump.keeps_user_pages", "bool|None", "that level keeps user pages (bit 8 of -d clear)"),
     ("tools.makedumpfile", "str|None", "the installed makedumpfile release (package database)"),
     ("tools.makedumpfile_newest", "str|None", "the newest kernel that release supports (its LATEST_VERSION)"),
     ("tools.makedumpfile_source", "str|None", "where kcheck's table says so (makedumpfile.h at the release commit)"),
