@@ -6,6 +6,7 @@ what each release knows is kernel knowledge (:mod:`kcheck.domain.dump_tools`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kcheck.domain import dump_tools
@@ -22,10 +23,9 @@ def _needed(kernel: KernelVersion, table: tuple[tuple[str, str, str], ...]) -> s
 
 
 def dump_tool_facts(release: str | None, makedumpfile: tuple[str, str] | None,
-                    crash: tuple[str, str] | None) -> dict[str, Any]:
-    """``tools.*`` host facts: each tool's release, what it knows, and whether that covers ``release``."""
-    from kcheck.inputs.host import Unknowable
-
+                    crash: tuple[str, str] | None, unknowable: Callable[[str], Any]) -> dict[str, Any]:
+    """``tools.*`` host facts: each tool's release, what it knows, and whether that covers ``release``;
+    ``unknowable(reason)`` is the host reader's value for a fact it cannot tell."""
     kernel = KernelVersion.parse(release) if release else None
     facts: dict[str, Any] = {}
     for name, installed, named, knows, table in (
@@ -40,9 +40,9 @@ def dump_tool_facts(release: str | None, makedumpfile: tuple[str, str] | None,
         if version is None:
             facts[f"tools.{name}_knows_kernel"] = None
         elif kernel is None:
-            facts[f"tools.{name}_knows_kernel"] = Unknowable("the running kernel's release is unknown")
+            facts[f"tools.{name}_knows_kernel"] = unknowable("the running kernel's release is unknown")
         elif found is None:
-            facts[f"tools.{name}_knows_kernel"] = Unknowable(
+            facts[f"tools.{name}_knows_kernel"] = unknowable(
                 f"{name} {version} is newer than kcheck's table (up to {table[-1][0]})")
         else:
             facts[f"tools.{name}_knows_kernel"] = knows(version, kernel)

@@ -163,7 +163,7 @@ class HostFacts:
             "capture.file_syscall": service.file_syscall if service else no_service,
         }
         table.update(self._sizes())
-        table.update(dump_tool_facts(self.release, self.makedumpfile, self.crash))
+        table.update(dump_tool_facts(self.release, self.makedumpfile, self.crash, Unknowable))
         table["vmcoreinfo"] = self.vmcoreinfo
         table["dm_crypt.keys"] = self.dm_crypt_keys
         collector = service.collector if service else None
