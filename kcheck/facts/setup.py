@@ -261,13 +261,21 @@ class Setup:
     def crashkernel_advised(self) -> int:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
-        kernel and initrd, when the images say (on a live host also what its service loads and
-        the run-time estimate of KH008)."""
+        kernel and initrd, or what it needs to run with a margin (KI014/KI015), when the images
+        and the initrd say (on a live host also what its service loads and KH008's need)."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
         needs = [load_needed(self) or 0]
+        if self.kexec is not None and self.kexec.panic:
+            # what the capture kernel needs to run, with KI015's margin (rehearsal-calibrated)
+            from kcheck.facts.capture_memory import NotComputable, run_fact
+
+            try:
+                needs.append(int(run_fact(self, "run_comfortable")))  # type: ignore[call-overload]
+            except NotComputable:
+                pass
         if self.host is not None:
             # A live host knows more: what its service loads and kdumpctl's run-time estimate.
             needs += [value for name in ("capture.load_size", "capture.run_size")
