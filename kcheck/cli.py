@@ -90,7 +90,8 @@ RULES_OPTION = typer.Option(
 WAIVERS_OPTION = typer.Option(
     None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
 JOBS_OPTION = typer.Option(
-    None, "--jobs", "-j", metavar="N", min=1, help="Set-ups checked in parallel (default: one per CPU).")
+    None, "--jobs", "-j", metavar="N", min=1,
+    help="Worker processes for a batch (default: one per CPU this process may use).")
 OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
@@ -99,6 +100,9 @@ REQUIRE_COMPLETE_OPTION = typer.Option(
     False, "--require-complete",
     help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
 VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+PROGRESS_OPTION = typer.Option(
+    None, "--progress/--no-progress",
+    help="Show a batch's progress on stderr (default: only when stderr is a terminal).")
 MANIFEST_OPTION = typer.Option(
     None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
 CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
@@ -144,6 +148,7 @@ def check(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
     from kcheck.app.pipeline import CheckRequest, run_check
@@ -154,16 +159,22 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, run_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
 
-        targets = load_manifest(manifest, tuple(rules or ()))
-        batch = run_batch(targets, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on),
-                                                manifest, require_complete), jobs)
-        paths = tuple(getattr(t.request, key) for t in targets
-                      for key in PATH_KEYS)
-        _emit(batch, output_format.value, output, verbose, fail_on,
-              inputs=(manifest, waivers, *paths, *(rules or ())), require_complete=require_complete)
-        raise typer.Exit(batch.exit_status)
+        targets: list[Any] = []
+
+        def read_manifest() -> Any:  # once the workers are forked: they need not hold it
+            targets.extend(load_manifest(manifest, tuple(rules or ())))
+            return targets
+
+        def inputs() -> tuple[Any, ...]:
+            paths = dict.fromkeys(getattr(t.request, key) for t in targets for key in PATH_KEYS)
+            return (manifest, waivers, *paths, *(rules or ()))
+
+        raise typer.Exit(report_batch(
+            read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest,
+                                        require_complete),
+            output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress))
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
@@ -196,16 +207,17 @@ def lint_configs(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.app.batch import BatchOptions, config_targets, run_batch
+    from kcheck.app.batch import BatchOptions, config_targets, report_batch
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
-    batch = run_batch(targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None,
-                                            _threshold(fail_on), require_complete=require_complete), jobs)
-    _emit(batch, output_format.value, output, verbose, fail_on, inputs=(*files, waivers, *(rules or ())),
-          require_complete=require_complete)
-    raise typer.Exit(batch.exit_status)
+    raise typer.Exit(report_batch(
+        targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on),
+                              require_complete=require_complete),
+        output_format.value, output, (*files, waivers, *(rules or ())), verbose=verbose, jobs=jobs,
+        progress=progress))
 
 
 def _load_waivers(path: str | None) -> tuple[Any, ...]:

@@ -2,10 +2,11 @@
 
 ``kcheck check --manifest FILE`` reads ``[[target]]`` tables (schema-checked:
 the manifest is user input); ``kcheck lint-configs`` makes one same-kernel
-target per config file.  Each target runs in its own process, so one
-unreadable input stops only its target: that target reports the error and
-exit status 2, the others still run.  Waivers are applied per target and
-their staleness judged over the whole batch.
+target per config file.  One unreadable input stops only its target: that
+target reports the error and exit status 2, the others still run.  Waivers
+are applied per target and their staleness judged over the whole batch.
+The report is written as targets finish (:func:`write_batch`), so a fleet of
+thousands of targets runs in flat memory.
 """
 
 from __future__ import annotations
@@ -13,19 +14,25 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kcheck.domain.errors import InputError, KcheckError
-from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport
+from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport, WaiverStatus
 from kcheck.app.pipeline import CheckRequest
 from kcheck.domain.records import replace
 from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
+if TYPE_CHECKING:
+    from kcheck.engine.rule import Rule
+    from kcheck.app.pipeline import Reader
+
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
 TEXT_KEYS = ("cmdline", "kexec", "memory", "kernel_version", "arch", "kexec_tools_version")
+#: A fleet manifest: 10,000 targets with their own boot and kexec lines are ~5 MiB.
+MANIFEST_LIMIT = 16 * 1024 * 1024
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
@@ -54,7 +61,7 @@ def load_manifest(path: str, rule_files: tuple[str, ...] = ()) -> tuple[Target, 
     """Read and validate a manifest into targets with resolved paths."""
     from kcheck.inputs.validate import read_toml, validate
 
-    document = read_toml(path, "manifest")
+    document = read_toml(path, "manifest", MANIFEST_LIMIT)
     validate(document, "manifest.schema.json", path)
     lines = _table_lines(path)
     base = os.path.dirname(path)
@@ -83,9 +90,8 @@ def _table_lines(path: str) -> list[int]:
     header: counting from the start each time took minutes for 100,000 targets.
     """
     from kcheck.inputs.files import read_bounded
-    from kcheck.inputs.validate import TOML_LIMIT
 
-    text = read_bounded(path, TOML_LIMIT, what="manifest").decode("utf-8", "replace")
+    text = read_bounded(path, MANIFEST_LIMIT, what="manifest").decode("utf-8", "replace")
     lines: list[int] = []
     number, counted = 1, 0
     for match in _TARGET_TABLE.finditer(text):
@@ -104,36 +110,115 @@ def config_targets(paths: Sequence[str], rule_files: tuple[str, ...] = (),
 
 
 def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None = None) -> BatchReport:
-    """Check every target, ``jobs`` processes at a time (default: one per CPU).
+    """Check every target, ``jobs`` processes at a time (default: one per CPU), keeping every report.
 
-    User rule files are loaded once here first: a broken rule file is one
-    error for the whole run, not one per target.
+    For callers that want the reports themselves; the CLI streams instead
+    (:func:`write_batch`), since a fleet's reports do not fit in memory.
     """
-    if options.rule_files:
-        from kcheck.engine.loader import load_rules
+    from kcheck.app.batch_pool import BatchRun
+    from kcheck.app.pipeline import check_rules
 
-        load_rules(options.rule_files)
-    workers = min(jobs or os.cpu_count() or 1, len(targets))
-    if workers <= 1:
-        outcomes = [check_target(target, options) for target in targets]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(check_target, targets, [options] * len(targets)))
-    reports = [outcome.report for outcome in outcomes if outcome.report is not None]
-    waivers = merge_statuses(report.waivers for report in reports)
-    outcomes = [replace(o, report=replace(o.report, waivers=())) if o.report else o for o in outcomes]
-    rules = reports[0].rules if reports else ()
-    return BatchReport(targets=tuple(outcomes), rules=rules, waivers=waivers, source=options.source)
+    rules = tuple(rule.info() for rule in check_rules(options.rule_files))  # a broken rule file: one error
+    outcomes: list[TargetReport] = []
+    waivers: tuple[WaiverStatus, ...] = ()
+    with BatchRun(options, None, jobs, expected=len(targets)) as run:
+        for outcome, statuses in run.results(targets):
+            assert isinstance(outcome, TargetReport)
+            outcomes.append(outcome)
+            waivers = merge_statuses([waivers, statuses])
+    return BatchReport(targets=tuple(outcomes), rules=rules if outcomes else (), waivers=waivers,
+                       source=options.source)
 
 
-def check_target(target: Target, options: BatchOptions) -> TargetReport:
+def write_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], options: BatchOptions,
+                out: IO[str], fmt: str, *, color: bool = False, verbose: bool = False, jobs: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[int, dict[str, int]]:
+    """Check every target and write the batch report to ``out`` as the targets finish, in order.
+
+    ``targets`` may be a function that reads them (the manifest): it is called
+    once the workers have started, so they do not each hold a copy of it.
+    Returns the exit status and the batch's counters (files read, configs
+    parsed, processes).  Memory does not grow with the number of targets:
+    see :mod:`kcheck.reporters.stream` and :mod:`kcheck.app.batch_pool`.
+    """
+    from kcheck.app.batch_pool import BatchRun
+    from kcheck.app.pipeline import check_rules
+    from kcheck.reporters.stream import BatchWriter, Piece, options_for
+
+    rules = tuple(rule.info() for rule in check_rules(options.rule_files))  # a broken rule file: one error
+    render = options_for(fmt, rules, color=color, verbose=verbose, fail_on=options.fail_on,
+                         require_complete=options.require_complete)
+    expected = None if callable(targets) else len(targets)
+    with BatchRun(options, render, jobs, expected) as run:
+        if callable(targets):
+            targets = targets()
+        writer = BatchWriter(out, render, rules, options.source)
+        waivers: tuple[WaiverStatus, ...] = ()
+        for done, (piece, statuses) in enumerate(run.results(targets), 1):
+            assert isinstance(piece, Piece)
+            writer.add(piece)
+            waivers = merge_statuses([waivers, statuses])
+            if progress is not None:
+                progress(done, len(targets))
+        writer.end(waivers)
+    return writer.exit_status, run.stats
+
+
+def report_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], options: BatchOptions, fmt: str,
+                 output: str | None, inputs: Sequence[str | None] | Callable[[], Sequence[str | None]], *,
+                 verbose: bool = False, jobs: int | None = None, progress: bool | None = None) -> int:
+    """The CLI's batch: write the report to ``output`` (atomically) or stdout; return the exit status.
+
+    ``inputs`` (or a function giving them once the targets are read) are the
+    files the output must never replace.  ``progress`` None shows progress when
+    stderr is a terminal.  ``verbose`` also says on stderr how many files were
+    read and configs parsed.
+    """
+    import sys
+
+    from kcheck.app.output import open_atomic, refuse_inputs
+    from kcheck.app.progress import Progress
+
+    count = [0]
+
+    def read_targets() -> Sequence[Target]:
+        found = targets() if callable(targets) else targets
+        if output:
+            refuse_inputs(output, inputs() if callable(inputs) else inputs)
+        count[0] = len(found)
+        return found
+
+    terminal = sys.stderr.isatty()
+    meter = Progress(sys.stderr, terminal=terminal) if (terminal if progress is None else progress) else None
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    source: Sequence[Target] | Callable[[], Sequence[Target]] = read_targets
+    if not callable(targets):
+        source = read_targets()
+    try:
+        if output:
+            with open_atomic(output, inputs=()) as out:
+                status, stats = write_batch(source, options, out, fmt, color=color, verbose=verbose,
+                                            jobs=jobs, progress=meter)
+        else:
+            status, stats = write_batch(source, options, sys.stdout, fmt, color=color, verbose=verbose,
+                                        jobs=jobs, progress=meter)
+    finally:
+        if meter is not None:
+            meter.close()
+    if verbose:
+        sys.stderr.write(f"kcheck: {count[0]} targets in {stats.get('processes', 0)} process(es): "
+                         f"{stats.get('reads', 0)} input files read, {stats.get('parses', 0)} configs parsed, "
+                         f"{stats.get('hits', 0)} inputs answered from memory\n")
+    return status
+
+
+def check_target(target: Target, options: BatchOptions, *, rules: list[Rule] | None = None,
+                 reader: Reader | None = None) -> TargetReport:
     """One target, in a worker process: its report, or its error as one line."""
-    from kcheck.app.pipeline import run_check
+    from kcheck.app.pipeline import read_setup, run_check_on
 
     try:
-        report = run_check(target.request)
+        report = run_check_on(target.request, read_setup(target.request, reader), rules)
     except KcheckError as exc:
         return TargetReport(target.name, None, str(exc), 2)
     report = apply_waivers(report, options.waivers, target=target.name, today=options.today)

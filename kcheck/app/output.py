@@ -7,9 +7,11 @@ failure leaves any previous file intact and no temporary file behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 from kcheck.domain.errors import InputError
 
@@ -43,6 +45,17 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
     ``--cmdline`` given as raw bytes reaches Python surrogate-escaped); they
     are written back as the same bytes, as the terminal would show them.
     """
+    with open_atomic(path, inputs=inputs) as handle:
+        handle.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(path: str, *, inputs: Iterable[str | None] = ()) -> Iterator[IO[str]]:
+    """A text stream whose contents replace ``path`` in one rename when the block ends without error.
+
+    For reports written as they are made (a batch of thousands of targets):
+    until the rename, readers of ``path`` see the previous file.
+    """
     import tempfile
 
     inputs = tuple(inputs)
@@ -59,7 +72,7 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str | None] = ()) -> 
         # replaces had, else what open() would have given it (0666 - umask).
         os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
+            yield handle
         os.replace(temporary, path)
     except BaseException as exc:
         # Whatever went wrong (a full disk, an interrupt), leave no temporary file.

@@ -25,6 +25,7 @@ from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:
+    from kcheck.engine.rule import Rule
     from kcheck.inputs.image.model import KernelImage
 
 CMDLINE_LIMIT = 1024 * 1024
@@ -52,32 +53,46 @@ class CheckRequest:
     config_only: bool = False
 
 
-def read_setup(request: CheckRequest) -> Setup:
-    """Read every input named in ``request`` into facts."""
+class Reader:
+    """Reads each input file afresh; a batch passes a :class:`~kcheck.inputs.cache.CachedReader`."""
+
+    def config(self, path: str) -> KernelConfig:
+        return read_config(path)
+
+    def image(self, path: str) -> KernelImage:
+        return read_image(path)
+
+    def text(self, path: str, what: str) -> str:
+        return decode_text(path, read_bounded(path, CMDLINE_LIMIT, what=what), what=what)
+
+
+def read_setup(request: CheckRequest, reader: Reader | None = None) -> Setup:
+    """Read every input named in ``request`` into facts (through ``reader``, if given)."""
+    read = reader or Reader()
     version = _option_version(request.kernel_version)
     arch = _option_arch(request.arch)
-    system_config = read_config(request.system_config) if request.system_config else None
+    system_config = read.config(request.system_config) if request.system_config else None
     capture_config = None
     if request.capture_config:
         same_file = (system_config is not None and request.system_config is not None
                      and os.path.realpath(request.capture_config) == os.path.realpath(request.system_config))
-        capture_config = system_config if same_file else read_config(request.capture_config)
-    system_image = read_image(request.system_image) if request.system_image else None
-    capture_image = read_image(request.capture_image) if request.capture_image else None
+        capture_config = system_config if same_file else read.config(request.capture_config)
+    system_image = read.image(request.system_image) if request.system_image else None
+    capture_image = read.image(request.capture_image) if request.capture_image else None
     system = _kernel("system", system_config, version, arch, system_image)
     if capture_config is not None:
         capture = _kernel("capture", capture_config, version, arch, capture_image)
     else:  # one kernel serves as both; its image too, unless another is named
         capture = Kernel("capture", system_config, system.version, system.version_source, system.arch,
                          capture_image or system_image)
-    cmdline_text, cmdline_source = _cmdline(request)
+    cmdline_text, cmdline_source = _cmdline(request, read)
     return Setup(
         system=system,
         capture=capture,
         same_kernel=capture_config is None,
         cmdline=parse_cmdline(cmdline_text) if cmdline_text is not None else None,
         cmdline_source=cmdline_source,
-        kexec=_kexec(request),
+        kexec=_kexec(request, read),
         kexec_source=request.kexec_file or "--kexec",
         memory=_memory(request.memory),
         kexec_tools_version=_tools_version(request.kexec_tools_version),
@@ -88,10 +103,16 @@ def run_check(request: CheckRequest) -> Report:
     return run_check_on(request, read_setup(request))
 
 
-def run_check_on(request: CheckRequest, setup: Setup) -> Report:
-    """Evaluate the rules on an already read set-up."""
-    # Host rules describe a running machine: only ``kcheck preflight`` has one.
-    rules = [r for r in load_rules(request.rule_files) if r.kernel != "host" or setup.host is not None]
+def check_rules(rule_files: tuple[str, ...], *, host: bool = False) -> list[Rule]:
+    """The rules a check evaluates: host rules describe a running machine, which only
+    ``kcheck preflight`` has."""
+    return [r for r in load_rules(rule_files) if r.kernel != "host" or host]
+
+
+def run_check_on(request: CheckRequest, setup: Setup, rules: list[Rule] | None = None) -> Report:
+    """Evaluate the rules (loaded here unless a batch passes its own) on an already read set-up."""
+    if rules is None or setup.host is not None:
+        rules = check_rules(request.rule_files, host=setup.host is not None)
     results = tuple(evaluate(rules, setup))
     if request.config_only:
         from kcheck.engine.undecided import NOT_IN_CONFIG_LINT
@@ -145,22 +166,23 @@ def _option_arch(text: str | None) -> str | None:
     return name
 
 
-def _text_option(text: str | None, path: str | None, option: str, what: str) -> tuple[str | None, str | None]:
+def _text_option(text: str | None, path: str | None, option: str, what: str,
+                 read: Reader) -> tuple[str | None, str | None]:
     """An input given as ``--X TEXT`` or ``--X-file PATH``: its text and where it came from."""
     if text is not None and path is not None:
         raise InputError(f"{option}-file", f"give either {option} or {option}-file, not both")
     if path is not None:
-        return decode_text(path, read_bounded(path, CMDLINE_LIMIT, what=what), what=what).strip(), path
+        return read.text(path, what).strip(), path
     return text, None if text is None else option
 
 
-def _cmdline(request: CheckRequest) -> tuple[str | None, str | None]:
-    text, source = _text_option(request.cmdline, request.cmdline_file, "--cmdline", "kernel command line")
+def _cmdline(request: CheckRequest, read: Reader) -> tuple[str | None, str | None]:
+    text, source = _text_option(request.cmdline, request.cmdline_file, "--cmdline", "kernel command line", read)
     return text, source if request.cmdline_file else None
 
 
-def _kexec(request: CheckRequest) -> KexecCommand | None:
-    text, source = _text_option(request.kexec, request.kexec_file, "--kexec", "kexec command")
+def _kexec(request: CheckRequest, read: Reader) -> KexecCommand | None:
+    text, source = _text_option(request.kexec, request.kexec_file, "--kexec", "kexec command", read)
     return parse_kexec(text, source=source or "--kexec") if text is not None else None
 
 

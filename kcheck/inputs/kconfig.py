@@ -315,7 +315,11 @@ def _unquote(value: str) -> str:
 
 def read_config(path: str) -> KernelConfig:
     """Read a ``.config``, ``.config.gz`` or an image with an embedded config."""
-    data = read_bounded(path, CONFIG_LIMIT, what="kernel .config")
+    return config_from_bytes(path, read_bounded(path, CONFIG_LIMIT, what="kernel .config"))
+
+
+def config_from_bytes(path: str, data: bytes) -> KernelConfig:
+    """Parse the bytes of ``path`` (read by the caller: a batch reads each file once)."""
     if not data.strip():
         raise InputError(path, "empty file; not a kernel .config")
     if data.startswith(GZIP_MAGIC):

@@ -21,11 +21,11 @@ TOML_LIMIT = 4 * 1024 * 1024
 MAX_DEPTH = 64
 
 
-def read_toml(path: str, what: str) -> dict[str, Any]:
+def read_toml(path: str, what: str, limit: int = TOML_LIMIT) -> dict[str, Any]:
     """Read a bounded TOML file; any problem is one :class:`InputError` naming ``path``."""
     from kcheck.inputs.files import read_bounded
 
-    return parse_toml(read_bounded(path, TOML_LIMIT, what=what), path, what)
+    return parse_toml(read_bounded(path, limit, what=what), path, what)
 
 
 def parse_toml(data: bytes, source: str, what: str, error: type[KcheckError] = InputError) -> dict[str, Any]:

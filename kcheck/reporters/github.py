@@ -31,7 +31,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    return annotations(batch.targets, batch.waivers, require_complete)
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("github", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
 def escape_data(text: str) -> str:
@@ -52,27 +55,38 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
 def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus],
                 require_complete: bool = False) -> str:
     lines: list[str] = []
-    totals = {"error": 0, "warning": 0, "info": 0, "waived": 0, "undecided": 0}
+    totals: dict[str, int] = {}
     for target in targets:
-        prefix = f"[{target.name}] " if target.name else ""
-        if target.report is None:
-            lines.append(command("error", f"{prefix}{target.error}", title="kcheck: cannot check"))
-            continue
-        lines.extend(_finding(finding, prefix) for finding in target.report.findings)
-        lines.extend(f"kcheck: {prefix}note: {note}" for note in target.report.notes)
-        completeness = target.report.completeness
-        if not completeness.complete:
-            lines.append(command("error" if require_complete else "warning", f"{prefix}{completeness.line}",
-                                 title=f"{prefix}kcheck: incomplete check"))
-        for key, value in summary(target.report).items():
-            if key in totals:
-                totals[key] += value
-    lines.extend(command("warning", w.describe(), title="kcheck waiver") for w in waivers
-                 if w.state != "applied")
-    judged = (f"; INCOMPLETE: {totals['undecided']} rules could not be judged" if totals["undecided"] else "")
-    lines.append(f"kcheck: {totals['error']} errors, {totals['warning']} warnings, "
-                 f"{totals['info']} info, {totals['waived']} waived{judged}")
+        lines.extend(target_lines(target, require_complete))
+        if target.report is not None:
+            for key, value in summary(target.report).items():
+                totals[key] = totals.get(key, 0) + value
+    lines.extend(closing_lines(waivers, totals))
     return "\n".join(lines) + "\n"
+
+
+def target_lines(target: TargetReport, require_complete: bool = False) -> list[str]:
+    """A target's annotations, notes and completeness (a batch streams them)."""
+    prefix = f"[{target.name}] " if target.name else ""
+    if target.report is None:
+        return [command("error", f"{prefix}{target.error}", title="kcheck: cannot check")]
+    lines = [_finding(finding, prefix) for finding in target.report.findings]
+    lines.extend(f"kcheck: {prefix}note: {note}" for note in target.report.notes)
+    completeness = target.report.completeness
+    if not completeness.complete:
+        lines.append(command("error" if require_complete else "warning", f"{prefix}{completeness.line}",
+                             title=f"{prefix}kcheck: incomplete check"))
+    return lines
+
+
+def closing_lines(waivers: Sequence[WaiverStatus], totals: dict[str, int]) -> list[str]:
+    """Warnings for waivers that did not apply, then the totals line (``totals``: summed summaries)."""
+    lines = [command("warning", w.describe(), title="kcheck waiver") for w in waivers if w.state != "applied"]
+    undecided = totals.get("undecided", 0)
+    judged = f"; INCOMPLETE: {undecided} rules could not be judged" if undecided else ""
+    lines.append(f"kcheck: {totals.get('error', 0)} errors, {totals.get('warning', 0)} warnings, "
+                 f"{totals.get('info', 0)} info, {totals.get('waived', 0)} waived{judged}")
+    return lines
 
 
 def _finding(finding: Finding, prefix: str) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kcheck import __version__
-from kcheck.domain.findings import BatchReport, Finding, Report, Severity
+from kcheck.domain.findings import BatchReport, Finding, Report, Severity, TargetReport
 from kcheck.domain.records import asdict
 from kcheck.reporters import summary, verdict_word
 
@@ -44,7 +44,7 @@ def summary_dict(report: Report) -> dict[str, Any]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     return {
-        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "tool": tool_dict(),
         "inputs": report.inputs,
         "findings": [finding_dict(f) for f in report.findings],
         "results": [{"rule": r.rule, "concerns": r.kernel, "kernel": r.kernel, "status": r.status.value,
@@ -66,12 +66,25 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return json.dumps(report_dict(report), indent=2) + "\n"
 
 
+def tool_dict() -> dict[str, Any]:
+    return {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION}
+
+
+def target_dict(target: TargetReport) -> dict[str, Any]:
+    """One entry of the batch report's ``targets``."""
+    return {"name": target.name, "report": report_dict(target.report) if target.report else None,
+            "error": target.error, "exit_status": target.exit_status}
+
+
 def batch_dict(batch: BatchReport) -> dict[str, Any]:
-    """``schemas/batch-report.schema.json``: each target's single report, then a summary."""
-    targets = [{"name": t.name, "report": report_dict(t.report) if t.report else None,
-                "error": t.error, "exit_status": t.exit_status} for t in batch.targets]
+    """``schemas/batch-report.schema.json``: each target's single report, then a summary.
+
+    The CLI streams this document (:mod:`kcheck.reporters.stream`); this whole
+    form is what the streamed one must equal.
+    """
+    targets = [target_dict(t) for t in batch.targets]
     return {
-        "tool": {"name": "kcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "tool": tool_dict(),
         "manifest": batch.source,
         "targets": targets,
         "waivers": [asdict(w) for w in batch.waivers],
@@ -86,4 +99,7 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    return json.dumps(batch_dict(batch), indent=2) + "\n"
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("json", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)

@@ -29,7 +29,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    return junit_xml(batch.targets, fail_on, require_complete)
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("junit", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
 def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require_complete: bool = False) -> str:
@@ -37,27 +40,52 @@ def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require
 
     root = ET.Element("testsuites", name="kcheck")
     for target in targets:
-        if target.report is None:
-            suite = _suite(root, target.name or "kcheck")
-            case = ET.SubElement(suite, "testcase", name="read inputs", classname=f"{target.name}.inputs", time="0")
-            ET.SubElement(case, "error", message=target.error or "", type="InputError").text = target.error
-            _count(suite)
-            continue
-        for kernel, label in KERNELS:
-            results = [r for r in target.report.results if r.kernel == kernel]
-            if not results:
-                continue
-            suite = _suite(root, f"{target.name}: {label}" if target.name else label)
-            classname = f"{target.name}.{kernel}" if target.name else f"kcheck.{kernel}"
-            for result in results:
-                _case(suite, result, classname, target.report, fail_on)
-            _count(suite)
-        _completeness(root, target, require_complete)
+        _target_suites(root, target, fail_on, require_complete)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", "0")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def target_suites_xml(target: TargetReport, fail_on: Severity | None,
+                      require_complete: bool = False) -> tuple[str, dict[str, int]]:
+    """One target's suites as they appear indented inside ``<testsuites>``, and their counts
+    (a batch streams them and writes the totals, which head the document, at the end)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites")
+    _target_suites(root, target, fail_on, require_complete)
+    parts: list[str] = []
+    counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for suite in root:
+        for key in counts:
+            counts[key] += int(suite.get(key, "0"))
+        ET.indent(suite, level=1)
+        parts.append("\n  " + ET.tostring(suite, encoding="unicode"))
+    return "".join(parts), counts
+
+
+def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None, require_complete: bool) -> None:
+    """A ``<testsuite>`` per kernel or input of ``target`` (one with an ``<error>`` if it was unreadable)."""
+    import xml.etree.ElementTree as ET
+
+    if target.report is None:
+        suite = _suite(root, target.name or "kcheck")
+        case = ET.SubElement(suite, "testcase", name="read inputs", classname=f"{target.name}.inputs", time="0")
+        ET.SubElement(case, "error", message=target.error or "", type="InputError").text = target.error
+        _count(suite)
+        return
+    for kernel, label in KERNELS:
+        results = [r for r in target.report.results if r.kernel == kernel]
+        if not results:
+            continue
+        suite = _suite(root, f"{target.name}: {label}" if target.name else label)
+        classname = f"{target.name}.{kernel}" if target.name else f"kcheck.{kernel}"
+        for result in results:
+            _case(suite, result, classname, target.report, fail_on)
+        _count(suite)
+    _completeness(root, target, require_complete)
 
 
 def _suite(root: Element, name: str) -> Element:

@@ -41,7 +41,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    return _dump(sarif_log(batch.targets, batch.rules, batch.waivers, require_complete))
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("sarif", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
 def _dump(log: dict[str, Any]) -> str:
@@ -52,38 +55,59 @@ def _dump(log: dict[str, Any]) -> str:
 
 def sarif_log(targets: Sequence[TargetReport], rules: Sequence[RuleInfo],
               waivers: Sequence[WaiverStatus], require_complete: bool = False) -> dict[str, Any]:
-    """One run holding every target's results; targets are told apart by message and properties."""
+    """One run holding every target's results; targets are told apart by message and properties.
+
+    A batch streams the same run (:mod:`kcheck.reporters.stream`) from the parts below.
+    """
     index = {rule.id: position for position, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
     execution: list[dict[str, Any]] = []
     for target in targets:
-        prefix = f"[{target.name}] " if target.name else ""
-        if target.report is None:
-            execution.append(_notification("error", f"{prefix}{target.error}"))
-            continue
-        results.extend(_result(finding, target.name, index) for finding in target.report.findings)
-        execution.extend(_notification("note", f"{prefix}{note}") for note in target.report.notes)
-        completeness = target.report.completeness
-        if not completeness.complete:
-            execution.append(_notification("error" if require_complete else "warning",
-                                           f"{prefix}{completeness.line}"))
+        found, notes = target_results(target, index, require_complete)
+        results.extend(found)
+        execution.extend(notes)
     incomplete = [t for t in targets if t.report is not None and not t.report.completeness.complete]
-    invocation: dict[str, Any] = {
-        "executionSuccessful": all(t.report is not None for t in targets),
+    invocation = invocation_dict(
+        all(t.report is not None for t in targets), not incomplete,
+        sum(t.report.completeness.undecided for t in incomplete if t.report),
+        list(dict.fromkeys(c for t in incomplete if t.report for c in t.report.completeness.causes)),
+        execution, waivers)
+    return {"$schema": SCHEMA_URI, "version": "2.1.0",
+            "runs": [{"tool": {"driver": driver(rules)}, "invocations": [invocation], "results": results}]}
+
+
+def invocation_dict(successful: bool, complete: bool, undecided: int, causes: list[str],
+                    execution: list[dict[str, Any]], waivers: Sequence[WaiverStatus]) -> dict[str, Any]:
+    """The run's one invocation (a batch streams ``toolExecutionNotifications`` into it)."""
+    return {
+        "executionSuccessful": successful,
         # Not a SARIF result (code scanning would show it as an alert on no line):
         # whether every rule that may apply was judged, for tools that gate on it.
-        "properties": {"complete": not incomplete,
-                       "undecided": sum(t.report.completeness.undecided for t in incomplete if t.report),
-                       "undecidedCauses": list(dict.fromkeys(
-                           c for t in incomplete if t.report for c in t.report.completeness.causes))},
+        "properties": {"complete": complete, "undecided": undecided,
+                       "undecidedCauses": causes},
         "toolExecutionNotifications": execution,
         "toolConfigurationNotifications": [
             _notification("warning", w.describe()) for w in waivers if w.state != "applied"],
     }
-    driver = {"name": "kcheck", "version": __version__, "semanticVersion": __version__,
-              "rules": [_descriptor(rule) for rule in rules]}
-    return {"$schema": SCHEMA_URI, "version": "2.1.0",
-            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
+
+
+def target_results(target: TargetReport, index: dict[str, int],
+                   require_complete: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One target's results and its execution notifications (its notes, whether it is complete,
+    or the error that stopped it)."""
+    prefix = f"[{target.name}] " if target.name else ""
+    if target.report is None:
+        return [], [_notification("error", f"{prefix}{target.error}")]
+    notes = [_notification("note", f"{prefix}{note}") for note in target.report.notes]
+    completeness = target.report.completeness
+    if not completeness.complete:
+        notes.append(_notification("error" if require_complete else "warning", f"{prefix}{completeness.line}"))
+    return [_result(finding, target.name, index) for finding in target.report.findings], notes
+
+
+def driver(rules: Sequence[RuleInfo]) -> dict[str, Any]:
+    return {"name": "kcheck", "version": __version__, "semanticVersion": __version__,
+            "rules": [_descriptor(rule) for rule in rules]}
 
 
 def _descriptor(rule: RuleInfo) -> dict[str, Any]:

@@ -92,28 +92,12 @@ def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
 
 def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
                  fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    """Each target's report under a heading, then one summary line per target."""
-    paint = _painter(color)
-    out: list[str] = []
-    rows: list[tuple[str, str, str, str]] = []
-    for target in batch.targets:
-        out.append(paint(f"== {target.name} ==", "1"))
-        if target.report is None:
-            out.append(f"error: {target.error}\n")
-            rows.append((target.name, "-", "-", f"error: {target.error}"))
-            continue
-        out.append(render(target.report, color=color, verbose=verbose, fail_on=fail_on))
-        counts = summary(target.report)
-        shown = "FAIL" if target.exit_status else "ok" if target.report.completeness.complete else "incomplete"
-        rows.append((target.name, str(counts["error"]), str(counts["warning"]), shown))
-    if batch.waivers:
-        out.extend(line + "\n" for line in _waivers(batch.waivers, verbose))
-    width = max([len("target")] + [len(row[0]) for row in rows])
-    out.append(f"{'target':<{width}}  errors  warnings  verdict")
-    out.extend(f"{name:<{width}}  {errors:>6}  {warnings:>8}  {verdict}" for name, errors, warnings, verdict in rows)
-    failed = sum(1 for t in batch.targets if t.exit_status)
-    out.append(f"{len(batch.targets)} targets, {failed} failed")
-    return "\n".join(out) + "\n"
+    """Each target's report under a heading, then one summary line per target
+    (:mod:`kcheck.reporters.stream` writes it; a batch from the CLI streams)."""
+    from kcheck.reporters.stream import render_whole
+
+    return render_whole("text", batch, color=color, verbose=verbose, fail_on=fail_on,
+                        require_complete=require_complete)
 
 
 def _has_images(inputs: dict) -> bool:

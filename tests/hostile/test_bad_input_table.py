@@ -143,7 +143,7 @@ KINDS: dict[str, tuple[list[str], str, str]] = {
     "cmdline": (["check", "--cmdline-file", "{}"], "", "1 MiB"),
     "kexec": (["check", "--kexec-file", "{}"], "not a kexec command", "1 MiB"),
     "waivers": (["check", "--cmdline", "ro", "--waivers", "{}"], "empty file; not a waiver file", "4 MiB"),
-    "manifest": (["check", "--manifest", "{}"], "empty file; not a manifest", "4 MiB"),
+    "manifest": (["check", "--manifest", "{}"], "empty file; not a manifest", "16 MiB"),
     "rules": (["rules", "--rules", "{}"], "empty file; not a rule file", "4 MiB"),
     "lint": (["lint-configs", "{}"], "empty file; not a kernel .config", "32 MiB"),
 }
