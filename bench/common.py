@@ -100,10 +100,10 @@ def corpus_image() -> Path | None:
     return image if (part / "SHA256SUMS").is_file() and image.is_file() else None
 
 
-def kernel_tree() -> Path:
-    tree = corpus_root() / "linux-6.1"
+def kernel_tree(series: str = "6.1") -> Path:
+    tree = corpus_root() / f"linux-{series}"
     if not (tree / "Kconfig").is_file() or not (tree / "scripts" / "kconfig" / "conf.c").is_file():
-        raise Skip(f"no linux-6.1 tree in {tree}: {SOURCE_HINT}")
+        raise Skip(f"no linux-{series} tree in {tree}: {SOURCE_HINT} {series}")
     return tree
 
 

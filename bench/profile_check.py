@@ -8,7 +8,7 @@ the amd64 set-up of bench_check.py (b) it prints
     top kcheck modules and the top third-party ones, and the cumulative time
     of the top-level imports;
   - cProfile of one in-process run of the CLI after the imports are done
-    (kcheck.cli imported first, then ``main()`` profiled), by own time and by
+    (kcheck.console imported first, then ``main()`` profiled), by own time and by
     cumulative time, restricted to the top entries.
 
 Usage: python bench/profile_check.py [-n 7] [--top 25]
@@ -29,13 +29,13 @@ LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 PROFILE = """
 import cProfile, io, pstats, sys
-import kcheck.cli
+import kcheck.console
 sys.argv = ["kcheck", *{args!r}]
 sys.stdout = io.StringIO()
 profiler = cProfile.Profile()
 profiler.enable()
 try:
-    kcheck.cli.main()
+    kcheck.console.main()
 except SystemExit:
     pass
 profiler.disable()

@@ -5,7 +5,7 @@
   bench_image.py     1 GiB vmlinux vs a small / 10 MiB one            <= 1.2x   (issues 3, 7)
   bench_ikconfig.py  config extraction vs scripts/extract-ikconfig    >= 2x faster (issue 7)
   bench_batch.py     --manifest of 14 Debian configs vs 14 checks     well under 1x (issue 7)
-  bench_fix.py       kcheck fix warm vs make olddefconfig            <= 0.5x   (issue 5)
+  bench_fix.py       kcheck fix on 6.12, warm vs make olddefconfig   <= 0.3x   (issue 12; cold <= 1.0x fresh O=)
   bench_fleet.py     kcheck fleet over 10,000 host reports           < 5 s, < 200 MiB (issue 13)
 
 Each script takes -n RUNS and -w WARMUP and prints "skip: ..." (exit 0) when

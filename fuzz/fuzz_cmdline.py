@@ -11,7 +11,8 @@ import atheris
 
 with atheris.instrument_imports(include=["kcheck"]):
     from kcheck.domain.cmdline import parse_cmdline
-    from kcheck.domain.crashkernel import ARCHES, find_crashkernel, resolve_crashkernel
+    from kcheck.domain.arch import ARCHES
+    from kcheck.domain.crashkernel import find_crashkernel, resolve_crashkernel
     from kcheck.domain.version import KernelVersion
 
 VERSIONS = (None, "2.6.13", "2.6.27", "3.9", "5.19", "6.1", "6.7", "6.12", "6.17")

@@ -1,5 +1,5 @@
 """Allow ``python -m kcheck``."""
 
-from kcheck.cli import run
+from kcheck.console import run
 
 run()

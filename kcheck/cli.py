@@ -1,131 +1,67 @@
-"""The ``kcheck`` command: parse options, wire the stages, set the exit status.
+"""The ``kcheck`` commands: their options, and a call into :mod:`kcheck.app` each.
 
 Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
-2 for usage errors and unreadable input (one ``kcheck: error:`` line).
+2 for usage errors and unreadable input (one ``kcheck: error:`` line); the
+process around the commands (errors, exit, broken pipes) is :mod:`kcheck.console`.
 """
 
 # No ``from __future__ import annotations`` here: typer reads these
 # signatures at every start, and string annotations would each be eval'ed.
 # Options are typer's default-value style, shared as module constants:
 # ``Annotated[...]`` aliases cost more to build than the rest of this module.
-import enum
 import sys
 from typing import Any
 
 import typer
 
 from kcheck.domain.errors import KcheckError
+from kcheck.options import (  # the options the commands share
+    Format, ListFormat, FleetFormat, FleetFailOn, FailOn, SYSTEM_CONFIG_OPTION, CAPTURE_CONFIG_OPTION,
+    CMDLINE_TEXT_OPTION, CMDLINE_FILE_OPTION, KEXEC_TEXT_OPTION, KEXEC_FILE_OPTION, SYSTEM_IMAGE_OPTION,
+    CAPTURE_IMAGE_OPTION, MEMORY_OPTION, VERSION_OPTION, ARCH_OPTION, KEXEC_TOOLS_VERSION_OPTION,
+    RULES_OPTION, WAIVERS_OPTION, JOBS_OPTION, OUTPUT_FORMAT_OPTION, OUTPUT_OPTION, FAIL_ON_OPTION,
+    REQUIRE_COMPLETE_OPTION, VERBOSE_OPTION, QUIET_OPTION, PROGRESS_OPTION, MANIFEST_OPTION,
+    CONFIG_FILES_ARGUMENT, ROOT_OPTION, OUTPUT_DIR_OPTION, KERNEL_SRC_OPTION, VERIFY_WITH_KBUILD_OPTION,
+    SUMMARY_FORMAT_OPTION, LIST_FORMAT_OPTION, REPORTS_ARGUMENT, FLEET_FORMAT_OPTION, FLEET_FAIL_ON_OPTION,
+    RULE_ID_ARGUMENT,
+)
+from kcheck.rehearse.options import (  # kcheck rehearse's options, kept beside it
+    RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
+    OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
+    TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
+)
+
+#: ``-h`` is ``--help`` everywhere, as in most CLIs (click only knows ``--help``).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
     help="Check that a kdump set-up will capture a crash dump.",
 )
 
 
-class Format(str, enum.Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
+def _print_version(value: bool) -> None:
+    if value:
+        from kcheck import __version__
+
+        sys.stdout.write(f"kcheck {__version__}\n")
+        raise typer.Exit(0)
 
 
-class ListFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
+VERSION_FLAG = typer.Option(False, "--version", "-V", is_eager=True, callback=_print_version,
+                            help="Print kcheck's version and exit.")
 
 
-class FleetFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-    html = "html"
+@app.callback()
+def _main(version: bool = VERSION_FLAG) -> None:
+    """Check that a kdump set-up will capture a crash dump."""
 
 
-class FleetFailOn(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    never = "never"
-
-
-class FailOn(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-SYSTEM_CONFIG_OPTION = typer.Option(
-    None, "--system-config", metavar="PATH",
-    help="System kernel .config (.gz, /proc/config.gz or an image with CONFIG_IKCONFIG).")
-CAPTURE_CONFIG_OPTION = typer.Option(
-    None, "--capture-config", metavar="PATH",
-    help="Capture kernel .config; omitted: the system kernel is also the capture kernel.")
-CMDLINE_TEXT_OPTION = typer.Option(
-    None, "--cmdline", metavar="TEXT", help="The system kernel's boot command line.")
-CMDLINE_FILE_OPTION = typer.Option(
-    None, "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")
-KEXEC_TEXT_OPTION = typer.Option(
-    None, "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')
-KEXEC_FILE_OPTION = typer.Option(
-    None, "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")
-SYSTEM_IMAGE_OPTION = typer.Option(
-    None, "--system-image", metavar="PATH", help="System kernel image (vmlinux or bzImage), e.g. the vmlinux kept for analysis.")
-CAPTURE_IMAGE_OPTION = typer.Option(
-    None, "--capture-image", metavar="PATH", help="Capture kernel image that kexec -p loads (vmlinux or bzImage).")
-MEMORY_OPTION = typer.Option(
-    None, "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")
-VERSION_OPTION = typer.Option(
-    None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
-ARCH_OPTION = typer.Option(
-    None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
-KEXEC_TOOLS_VERSION_OPTION = typer.Option(
-    None, "--kexec-tools-version", metavar="X.Y.Z",
-    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
-RULES_OPTION = typer.Option(
-    None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
-WAIVERS_OPTION = typer.Option(
-    None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
-JOBS_OPTION = typer.Option(
-    None, "--jobs", "-j", metavar="N", min=1,
-    help="Worker processes for a batch (default: one per CPU this process may use).")
-OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
-OUTPUT_OPTION = typer.Option(
-    None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
-FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
-REQUIRE_COMPLETE_OPTION = typer.Option(
-    False, "--require-complete",
-    help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
-VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
-PROGRESS_OPTION = typer.Option(
-    None, "--progress/--no-progress",
-    help="Show a batch's progress on stderr (default: only when stderr is a terminal).")
-MANIFEST_OPTION = typer.Option(
-    None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
-CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
-ROOT_OPTION = typer.Option(
-    "/", "--root", metavar="DIR", help="Host tree to read: / for this host, or a tree captured from one.")
-OUTPUT_DIR_OPTION = typer.Option(..., "--output-dir", metavar="DIR", help="Where to write fragments and commands.")
-KERNEL_SRC_OPTION = typer.Option(
-    None, "--kernel-src", metavar="PATH",
-    help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")
-VERIFY_WITH_KBUILD_OPTION = typer.Option(
-    False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
-SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
-LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
-REPORTS_ARGUMENT = typer.Argument(
-    ..., metavar="REPORT...", help="kcheck JSON reports (preflight, check, --manifest) or directories of *.json.")
-FLEET_FORMAT_OPTION = typer.Option(FleetFormat.text, "--format", help="Roll-up format.")
-FLEET_FAIL_ON_OPTION = typer.Option(
-    FleetFailOn.error, "--fail-on",
-    help="error: exit 1 when a host will not capture (or was not checked); warning: also on warnings.")
-RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")
-
-
-@app.command()
+@app.command(context_settings=CONTEXT)
 def check(
     system_config: str | None = SYSTEM_CONFIG_OPTION,
     capture_config: str | None = CAPTURE_CONFIG_OPTION,
@@ -148,6 +84,7 @@ def check(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    quiet: bool = QUIET_OPTION,
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
@@ -174,7 +111,8 @@ def check(
         raise typer.Exit(report_batch(
             read_manifest, BatchOptions(tuple(rules or ()), waiver_list, None, _threshold(fail_on), manifest,
                                         require_complete),
-            output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress))
+            output_format.value, output, inputs, verbose=verbose, jobs=jobs, progress=progress,
+            quiet=quiet))
     if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                 system_image, capture_image)):
         raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
@@ -190,11 +128,11 @@ def check(
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
           inputs=(system_config, capture_config, cmdline_file, kexec_file, system_image, capture_image,
-                  waivers, *(rules or ())), require_complete=require_complete)
+                  waivers, *(rules or ())), require_complete=require_complete, quiet=quiet)
     raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
-@app.command("lint-configs")
+@app.command("lint-configs", context_settings=CONTEXT)
 def lint_configs(
     files: list[str] = CONFIG_FILES_ARGUMENT,
     kernel_version: str | None = VERSION_OPTION,
@@ -207,6 +145,7 @@ def lint_configs(
     fail_on: FailOn = FAIL_ON_OPTION,
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
+    quiet: bool = QUIET_OPTION,
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
@@ -217,7 +156,7 @@ def lint_configs(
         targets, BatchOptions(tuple(rules or ()), _load_waivers(waivers), None, _threshold(fail_on),
                               require_complete=require_complete),
         output_format.value, output, (*files, waivers, *(rules or ())), verbose=verbose, jobs=jobs,
-        progress=progress))
+        progress=progress, quiet=quiet))
 
 
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
@@ -235,22 +174,23 @@ def _threshold(fail_on: FailOn) -> Any:
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
-          inputs: tuple[str | None, ...], require_complete: bool = False) -> None:
+          inputs: tuple[str | None, ...], require_complete: bool = False, quiet: bool = False) -> None:
     from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
+    options: dict[str, Any] = {"quiet": True} if quiet and fmt == "text" else {}
     text = render(fmt, report, color=color, verbose=verbose, fail_on=_threshold(fail_on),  # type: ignore[arg-type]
-                  require_complete=require_complete)
+                  require_complete=require_complete, **options)
     if output:
         write_atomic(output, text, inputs=inputs)
     else:
         sys.stdout.write(text)
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def preflight(
     root: str = ROOT_OPTION,
     rules: list[str] | None = RULES_OPTION,
@@ -260,6 +200,7 @@ def preflight(
     require_complete: bool = REQUIRE_COMPLETE_OPTION,
     verbose: bool = VERBOSE_OPTION,
     waivers: str | None = WAIVERS_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
     from kcheck.app.preflight import run_preflight
@@ -271,11 +212,11 @@ def preflight(
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
-          require_complete=require_complete)
+          require_complete=require_complete, quiet=quiet)
     raise typer.Exit(report.exit_status(_threshold(fail_on), require_complete))
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def fleet(
     reports: list[str] = REPORTS_ARGUMENT,
     output_format: FleetFormat = FLEET_FORMAT_OPTION,
@@ -290,7 +231,7 @@ def fleet(
                                None if fail_on is FleetFailOn.never else fail_on.value, color=color))
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def fix(
     output_dir: str = OUTPUT_DIR_OPTION,
     system_config: str | None = SYSTEM_CONFIG_OPTION,
@@ -313,6 +254,8 @@ def fix(
 
     if verify_with_kbuild and kernel_src is None:
         raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
+    if not any((system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file)):
+        raise typer.BadParameter("give at least --system-config (and usually --cmdline and --kexec)")
     request = CheckRequest(
         system_config=system_config, capture_config=capture_config, cmdline=cmdline,
         cmdline_file=cmdline_file, kexec=kexec, kexec_file=kexec_file, memory=memory,
@@ -323,48 +266,13 @@ def fix(
                         verify_with_kbuild=verify_with_kbuild,
                         config_paths={"system": system_config, "capture": capture_config or system_config})
     write_outputs(result, output_dir, inputs)
-    text = render_json(result) if output_format is ListFormat.json else result.files["summary.txt"]
+    text = render_json(result) if output_format is ListFormat.json else _shown(result.files["summary.txt"])
     sys.stdout.write(text)
-    unfixed = result.plan.manual or any(f.unresolved or f.kbuild_disagrees for f in result.fragments)
-    raise typer.Exit(1 if unfixed else 0)
+    raise typer.Exit(0 if result.complete else 1)
 
 
-# --- kcheck rehearse (issue 11): its options, then the command ---------------
-class RehearseFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-
-
-class Accel(str, enum.Enum):
-    auto = "auto"
-    kvm = "kvm"
-    tcg = "tcg"
-
-
-REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
-    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
-REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
-    None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
-CAPTURE_INITRD_OPTION = typer.Option(
-    None, "--capture-initrd", metavar="PATH", help="Your own capture initrd (default: kcheck's probe initrd).")
-OVERLAY_PROBE_OPTION = typer.Option(
-    False, "--overlay-probe", help="Append the probe to --capture-initrd: your initrd's size, the probe's /init.")
-SUCCESS_PATTERN_OPTION = typer.Option(
-    None, "--success-pattern", metavar="REGEX", help="What --capture-initrd prints once the dump is saved.")
-VM_MEMORY_OPTION = typer.Option("1G", "--vm-memory", metavar="SIZE", help="The VM's RAM.")
-VM_CPUS_OPTION = typer.Option(1, "--vm-cpus", metavar="N", min=1, max=64, help="The VM's CPU count.")
-QEMU_OPTION = typer.Option(None, "--qemu", metavar="PATH", help="QEMU binary (default: qemu-system-<arch> on PATH).")
-ACCEL_OPTION = typer.Option(Accel.auto, "--accel", help="auto: KVM only once a KVM guest is proved to run.")
-TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help="Stop the VM after this long.")
-CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
-FIND_MIN_OPTION = typer.Option(
-    False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
-QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
-REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")
-
-
-@app.command()
+# --- kcheck rehearse (issue 11): the command; its options are in kcheck/rehearse/options.py ---
+@app.command(context_settings=CONTEXT)
 def rehearse(
     system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
     kexec: str | None = KEXEC_TEXT_OPTION,
@@ -407,7 +315,7 @@ def rehearse(
 # --- end of kcheck rehearse ---------------------------------------------------
 
 
-@app.command("rules")
+@app.command("rules", context_settings=CONTEXT)
 def list_rules(
     rules: list[str] | None = RULES_OPTION,
     output_format: ListFormat = LIST_FORMAT_OPTION,
@@ -415,10 +323,10 @@ def list_rules(
     """List the rules: id, severity, where they apply, title."""
     from kcheck.engine.docs import rule_list
 
-    sys.stdout.write(rule_list(tuple(rules or ()), output_format.value))
+    sys.stdout.write(_shown(rule_list(tuple(rules or ()), output_format.value)))
 
 
-@app.command()
+@app.command(context_settings=CONTEXT)
 def explain(
     rule_id: str = RULE_ID_ARGUMENT,
     rules: list[str] | None = RULES_OPTION,
@@ -426,93 +334,19 @@ def explain(
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
     from kcheck.engine.docs import rule_page
 
-    sys.stdout.write(rule_page(rule_id, tuple(rules or ())))
+    sys.stdout.write(_shown(rule_page(rule_id, tuple(rules or ()))))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and turn every user-facing error into one line."""
-    from typer.exceptions import TyperException
+@app.command("facts", context_settings=CONTEXT)
+def list_facts(output_format: ListFormat = LIST_FORMAT_OPTION) -> None:
+    """List every fact path a rule may name, with its type and what it means."""
+    from kcheck.facts.listing import fact_list
 
-    # Paths and --cmdline text given as non-UTF-8 bytes reach Python
-    # surrogate-escaped; print them back as those bytes, never a traceback.
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        status = _command(args).main(args=args[1:] if _single(args) else args,
-                                     prog_name=f"kcheck {args[0]}" if _single(args) else "kcheck",
-                                     standalone_mode=False)
-    except KcheckError as exc:
-        status = _error(str(exc))
-    except typer.Exit as exc:
-        status = exc.exit_code
-    except TyperException as exc:  # usage errors: bad option, bad value
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `kcheck`: show the commands
-            sys.stderr.write(exc.format_message() + "\n")
-            status = 2
-        else:
-            status = _error(exc.format_message())
-    except (typer.Abort, KeyboardInterrupt):
-        status = _error("interrupted")
-    except BrokenPipeError:  # the reader left (``kcheck rules | head -1``): no traceback
-        status = _broken_pipe()
-    sys.exit(status if isinstance(status, int) else 0)
+    sys.stdout.write(fact_list(output_format.value))
 
 
-def run() -> None:
-    """The ``kcheck`` command itself: :func:`main`, then leave without tearing down the interpreter.
+def _shown(text: str) -> str:
+    """Text for the terminal: a user's rule file or input cannot send control characters to it."""
+    from kcheck.reporters.escape import terminal
 
-    Once the report is written, freeing every object of the run one by one
-    (module dicts, two parsed configs, the rules) cost a check more than
-    reading a config.  As mypy does, flush the streams and end the process
-    directly.  ``main()`` stays an ordinary function for callers in Python.
-    """
-    import os
-
-    try:
-        main()
-        status = 0
-    except SystemExit as exc:  # Python's own rules: None is 0, other non-integers are printed, 1
-        if exc.code is None or isinstance(exc.code, int):
-            status = exc.code or 0
-        else:
-            sys.stderr.write(f"{exc.code}\n")
-            status = 1
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        status = _broken_pipe()
-    sys.stderr.flush()
-    os._exit(status)
-
-
-def _broken_pipe() -> int:
-    """Status 1, as Python's documentation advises for EPIPE, and no second error when exiting."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    return 1
-
-
-def _single(args: list[str]) -> bool:
-    """A known command was named: only it needs building (typer inspects every signature)."""
-    return bool(args) and args[0] in {info.name or info.callback.__name__.replace("_", "-")
-                                      for info in app.registered_commands if info.callback}
-
-
-def _command(args: list[str]) -> Any:
-    if not _single(args):
-        return typer.main.get_command(app)
-    info = next(i for i in app.registered_commands
-                if (i.name or i.callback.__name__.replace("_", "-")) == args[0])
-    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
-    single.registered_commands.append(info)
-    return typer.main.get_command(single)
-
-
-def _error(message: str) -> int:
-    sys.stdout.flush()
-    sys.stderr.write(f"kcheck: error: {message}\n")
-    return 2
+    return terminal(text)

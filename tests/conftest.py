@@ -13,6 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's own rule cache: never the user's, never one left by another checkout."""
+    import tempfile
+
+    import shutil
+
+    directory = tempfile.mkdtemp(prefix="kcheck-test-cache-")
+    os.environ["KCHECK_CACHE_DIR"] = directory  # inherited by every kcheck the tests start
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+
+
 def run_kcheck(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kcheck`` in a real process, as the console script would."""
     # Run this checkout's kcheck whatever the working directory.

@@ -15,13 +15,12 @@ import datetime
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport, WaiverStatus
 from kcheck.app.pipeline import CheckRequest
-from kcheck.domain.records import replace
+from kcheck.domain.records import record, replace
 from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ MANIFEST_LIMIT = 16 * 1024 * 1024
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One set-up to check; ``line`` is where its table starts in the manifest."""
 
@@ -45,7 +44,7 @@ class Target:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class BatchOptions:
     """What every target shares: rule files, waivers, the day, the threshold, the manifest."""
 
@@ -132,7 +131,8 @@ def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None
 
 def write_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], options: BatchOptions,
                 out: IO[str], fmt: str, *, color: bool = False, verbose: bool = False, jobs: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[int, dict[str, int]]:
+                progress: Callable[[int, int], None] | None = None,
+                quiet: bool = False) -> tuple[int, dict[str, int]]:
     """Check every target and write the batch report to ``out`` as the targets finish, in order.
 
     ``targets`` may be a function that reads them (the manifest): it is called
@@ -147,7 +147,7 @@ def write_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opti
 
     rules = tuple(rule.info() for rule in check_rules(options.rule_files))  # a broken rule file: one error
     render = options_for(fmt, rules, color=color, verbose=verbose, fail_on=options.fail_on,
-                         require_complete=options.require_complete)
+                         require_complete=options.require_complete, quiet=quiet and fmt == "text")
     expected = None if callable(targets) else len(targets)
     with BatchRun(options, render, jobs, expected) as run:
         if callable(targets):
@@ -166,7 +166,8 @@ def write_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opti
 
 def report_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], options: BatchOptions, fmt: str,
                  output: str | None, inputs: Sequence[str | None] | Callable[[], Sequence[str | None]], *,
-                 verbose: bool = False, jobs: int | None = None, progress: bool | None = None) -> int:
+                 verbose: bool = False, jobs: int | None = None, progress: bool | None = None,
+                 quiet: bool = False) -> int:
     """The CLI's batch: write the report to ``output`` (atomically) or stdout; return the exit status.
 
     ``inputs`` (or a function giving them once the targets are read) are the
@@ -197,10 +198,10 @@ def report_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opt
     try:
         if output:
             with open_atomic(output, inputs=()) as out:
-                status, stats = write_batch(source, options, out, fmt, color=color, verbose=verbose,
+                status, stats = write_batch(source, options, out, fmt, color=color, verbose=verbose, quiet=quiet,
                                             jobs=jobs, progress=meter)
         else:
-            status, stats = write_batch(source, options, sys.stdout, fmt, color=color, verbose=verbose,
+            status, stats = write_batch(source, options, sys.stdout, fmt, color=color, verbose=verbose, quiet=quiet,
                                         jobs=jobs, progress=meter)
     finally:
         if meter is not None:

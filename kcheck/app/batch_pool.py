@@ -143,7 +143,7 @@ class BatchRun:
                 if len(pending) >= self.workers * WINDOW:
                     break
             while pending:
-                results, pid, counters = pending.popleft().result()
+                results, pid, counters = _result_of(pending.popleft())
                 chunk = next(chunks, None)
                 if chunk is not None:
                     pending.append(self._pool.submit(_run_chunk, chunk))
@@ -152,6 +152,20 @@ class BatchRun:
         finally:
             for future in pending:  # an error or a reader that left: no more work
                 future.cancel()
+
+
+def _result_of(future: Any) -> tuple[list[Result], int, dict[str, int]]:
+    """A chunk's results; a worker that died (killed, out of memory) is one error, not a traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        result: tuple[list[Result], int, dict[str, int]] = future.result()
+    except BrokenProcessPool:
+        from kcheck.domain.errors import KcheckError
+
+        raise KcheckError("--jobs", "a worker process ended unexpectedly (killed, or out of memory?); "
+                                    "the batch report is not complete") from None
+    return result
 
 
 def available_cpus() -> int:

@@ -11,22 +11,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
 from kcheck.facts.setup import Kernel, Setup
 from kcheck.fixers.commands import fix_cmdline, fix_kexec
 from kcheck.fixers.kconfig_fix import KernelFragment, plain_fragment, resolved_fragment
-from kcheck.fixers.plan import FixPlan, Manual, build_plan, merge_plan
+from kcheck.fixers.plan import FixPlan, Manual, Requested, build_plan, merge_plan
+from kcheck.domain.arch import FAMILIES, kdump_possible
 from kcheck.domain.cmdline import parse_cmdline
-from kcheck.domain.kexec import parse_kexec
-from kcheck.domain.findings import Report
+from kcheck.domain.kexec import canonical_option, parse_kexec
+from kcheck.domain.findings import Report, Severity
 from kcheck.app.output import refuse_inputs, write_atomic
-from kcheck.domain.records import replace
+from kcheck.domain.records import field, record, replace
 
 
-@dataclass
+@record(frozen=False)
 class FixResult:
     """What ``kcheck fix`` produced, for the summary and the tests."""
 
@@ -36,9 +36,21 @@ class FixResult:
     kexec: str | None = None
     files: dict[str, str] = field(default_factory=dict)   # name -> content
     kernel_src: str | None = None
+    unmet: list[Manual] = field(default_factory=list)      # findings the fixed set-up still has
+    met_otherwise: list[Manual] = field(default_factory=list)  # requests not written; their rule is met anyway
+    impossible: list[str] = field(default_factory=list)    # kernels that cannot take dumps at all, and why
+
+    @property
+    def complete(self) -> bool:
+        """Everything was fixed: nothing for a human to do."""
+        return not (self.plan.manual or self.unmet or self.impossible
+                    or any(f.kbuild_disagrees for f in self.fragments))
 
 
 MAX_ROUNDS = 4
+#: kexec options that need a system-kernel config value: the option is only
+#: written if that value is (or can be made) true.
+OPTION_NEEDS = {"kexec-file-syscall": ("KEXEC_FILE", "y", FAMILIES["kexec_file"])}
 
 
 def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src: str | None,
@@ -48,28 +60,34 @@ def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src:
     Some rules only apply once another fix is in (the kexec options of a
     panic kernel appear after ``-l`` became ``-p``), and a fix for one rule may
     break another (one kernel asked for two load addresses): re-checking finds
-    both.
+    both.  With a Kconfig tree every round re-checks the *resolved* configs,
+    so a need met another way (KEXEC_FILE=y for a rule that asked for KEXEC)
+    is not reported, and what is still unmet at the end is.
     """
     plan = FixPlan()
+    result = FixResult(plan, kernel_src=kernel_src)
+    result.impossible = _no_kdump(setup)
+    if result.impossible:
+        result.files["summary.txt"] = render_summary(result)
+        return result
+    fragments: dict[str, KernelFragment] = {}
     fixed = setup
     for _ in range(MAX_ROUNDS):
         new = build_plan(evaluate(fixed), same_kernel=setup.same_kernel)
         if not merge_plan(plan, new):
             break
-        fixed = apply_plan(setup, plan)
-    result = FixResult(plan, kernel_src=kernel_src)
-    for kernel, wanted in plan.config.items():
-        if not wanted:
-            continue
-        if kernel_src is None:
-            fragment = plain_fragment(kernel, wanted)
-        else:
-            fragment = resolved_fragment(kernel, wanted, kernel_src=kernel_src,
-                                         arch=getattr(setup, kernel).arch,
-                                         base_config=config_paths.get(kernel),
-                                         verify_with_kbuild=verify_with_kbuild)
-        result.fragments.append(fragment)
-        result.files[f"{kernel}.config"] = render_fragment(fragment, kernel_src)
+        _option_needs(plan, setup)
+        fragments = _fragments(setup, plan, kernel_src, config_paths, verify=False)
+        fixed = apply_plan(setup, plan, fragments)
+    if verify_with_kbuild and kernel_src is not None:
+        fragments = _fragments(setup, plan, kernel_src, config_paths, verify=True)
+        fixed = apply_plan(setup, plan, fragments)
+    fixed = _drop_infeasible_options(setup, plan, fragments, evaluate(fixed))
+    _recheck(result, plan, fragments, evaluate(fixed))
+    result.fragments = list(fragments.values())
+    for kernel, fragment in fragments.items():
+        if fragment.lines:
+            result.files[f"{kernel}.config"] = render_fragment(fragment, kernel_src)
     if setup.cmdline is not None and fixed.cmdline is not None and fixed.cmdline.text != setup.cmdline.text:
         result.cmdline = fixed.cmdline.text
         result.files["cmdline"] = result.cmdline + "\n"
@@ -80,18 +98,125 @@ def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src:
     return result
 
 
-def apply_plan(setup: Setup, plan: FixPlan) -> Setup:
+def _no_kdump(setup: Setup) -> list[str]:
+    """Kernels on an architecture that has no kdump at all: nothing to write, say so."""
+    out = []
+    for kernel in ("system",) if setup.same_kernel else ("system", "capture"):
+        arch = getattr(setup, kernel).arch
+        if arch is not None and not kdump_possible(arch):
+            out.append(f"{kernel} kernel: {arch}: this architecture cannot take kdump dumps (its Kconfig has "
+                       "no ARCH_SUPPORTS_CRASH_DUMP, so CONFIG_CRASH_DUMP cannot be set)")
+    return out
+
+
+def _fragments(setup: Setup, plan: FixPlan, kernel_src: str | None, config_paths: dict[str, str | None],
+               *, verify: bool) -> dict[str, KernelFragment]:
+    out = {}
+    for kernel, wanted in plan.config.items():
+        if not wanted:
+            continue
+        if kernel_src is None:
+            out[kernel] = plain_fragment(kernel, wanted, getattr(setup, kernel).arch)
+        else:
+            out[kernel] = resolved_fragment(kernel, wanted, kernel_src=kernel_src,
+                                            arch=getattr(setup, kernel).arch,
+                                            base_config=config_paths.get(kernel), verify_with_kbuild=verify)
+    return out
+
+
+def _option_needs(plan: FixPlan, setup: Setup) -> None:
+    """A kexec option a fix adds brings the config value it needs into the system kernel's plan."""
+    config = setup.system.config
+    for option, rule in plan.kexec_add:
+        need = OPTION_NEEDS.get(canonical_option(option.partition("=")[0]) or "")
+        if need is None or config is None or config.get(need[0]) == need[1]:
+            continue
+        symbol, value, _arches = need
+        wanted = plan.config["system"]
+        if symbol not in wanted:
+            wanted[symbol] = Requested(symbol, value, (rule,))
+
+
+def _drop_infeasible_options(setup: Setup, plan: FixPlan, fragments: dict[str, KernelFragment],
+                             report: Report) -> Setup:
+    """Take back a kexec option whose config need cannot be met (``-s`` on i386: no KEXEC_FILE)."""
+    fixed_config = _config_values(setup.system, plan.config["system"], fragments.get("system"))
+    symbols = fragments["system"].symbols if "system" in fragments and fragments["system"].resolved else None
+    for option, rule in list(plan.kexec_add):
+        need = OPTION_NEEDS.get(canonical_option(option.partition("=")[0]) or "")
+        if need is None or setup.system.config is None:
+            continue
+        symbol, value, arches = need
+        arch = setup.system.arch
+        if fixed_config.get(symbol) == value and (symbols is not None or arch is None or arch in arches):
+            continue
+        why = _why_not(fragments.get("system"), symbol, value, arch)
+        plan.kexec_add.remove((option, rule))
+        plan.config["system"].pop(symbol, None)
+        plan.manual.append(Manual(rule, f"kexec {option}", f"not applied: it needs CONFIG_{symbol}={value} in the "
+                                                         f"system kernel, and {why}"))
+    return apply_plan(setup, plan, fragments)
+
+
+def _why_not(fragment: KernelFragment | None, symbol: str, value: str, arch: str | None) -> str:
+    if fragment is not None and f"CONFIG_{symbol}" in fragment.unresolved:
+        return fragment.unresolved[f"CONFIG_{symbol}"]
+    if fragment is not None and fragment.resolved and symbol not in fragment.symbols:
+        return f"CONFIG_{symbol} does not exist in this tree for {arch}"
+    return f"CONFIG_{symbol} does not exist on {arch}"
+
+
+def _recheck(result: FixResult, plan: FixPlan, fragments: dict[str, KernelFragment], report: Report) -> None:
+    """What the fixed set-up still lacks, and which requests turned out not to be needed."""
+    remaining = {(f.rule, f.kernel): f for f in report.findings if not f.waived and f.severity >= Severity.WARNING}
+    still = {rule for rule, _ in remaining}
+    for kernel, fragment in fragments.items():
+        for symbol, why in list(fragment.unresolved.items()):
+            request = plan.config[kernel].get(symbol.removeprefix("CONFIG_"))
+            if request is not None and not (set(request.rules) & still):
+                result.met_otherwise.append(Manual(", ".join(request.rules), f"{symbol}={request.value}",
+                                                   f"not written ({why}); the rule is met by the resolved config"))
+                del fragment.unresolved[symbol]
+    manual_rules = {m.rule for m in plan.manual}
+    # Without a tree the re-check sees only the requested lines, not what
+    # olddefconfig derives from them (HIGHMEM from HIGHMEM4G): a rule whose
+    # lines were all written is taken as fixed, as the fragment header says.
+    unverified = {rule for kernel, fragment in fragments.items() if not fragment.resolved
+                  for symbol, request in plan.config[kernel].items()
+                  if f"CONFIG_{symbol}" not in fragment.unresolved for rule in request.rules}
+    for (rule, kernel), finding in remaining.items():
+        if rule in manual_rules or rule in unverified:
+            continue
+        reasons = [why for fragment in fragments.values() for symbol, why in fragment.unresolved.items()
+                   if any(rule in r.rules for s, r in plan.config[fragment.kernel].items() if f"CONFIG_{s}" == symbol)]
+        result.unmet.append(Manual(rule, f"{kernel} kernel: {finding.message}",
+                                   "; ".join(reasons) if reasons else "still found after the fixes"))
+
+
+def _config_values(kernel: Kernel, wanted: dict[str, Requested], fragment: KernelFragment | None) -> dict[str, str]:
+    """A kernel's config after the fixes: the resolved .config, or the base with the requests laid over."""
+    if fragment is not None and fragment.values is not None:
+        return dict(fragment.values)
+    values = dict(kernel.config.values) if kernel.config is not None else {}
+    dropped = fragment.unresolved if fragment is not None else {}
+    values.update({symbol: request.value for symbol, request in wanted.items()
+                   if f"CONFIG_{symbol}" not in dropped})
+    return values
+
+
+def apply_plan(setup: Setup, plan: FixPlan, fragments: dict[str, KernelFragment] | None = None) -> Setup:
     """The set-up as it would be with every fix of ``plan`` applied (in memory)."""
-    def kernel(k: Kernel, wanted: dict[str, Any]) -> Kernel:
+    fragments = fragments or {}
+
+    def kernel(k: Kernel, role: str) -> Kernel:
+        wanted = plan.config[role]
         if k.config is None or not wanted:
             return k
-        values = dict(k.config.values)
-        values.update({symbol: request.value for symbol, request in wanted.items()})
+        values = _config_values(k, wanted, fragments.get(role))
         return replace(k, config=replace(k.config, values=values))
 
-    system_wanted = plan.config["system"]
-    system = kernel(setup.system, system_wanted)
-    capture = system if setup.same_kernel else kernel(setup.capture, plan.config["capture"])
+    system = kernel(setup.system, "system")
+    capture = system if setup.same_kernel else kernel(setup.capture, "capture")
     cmdline = setup.cmdline
     if cmdline is not None and (plan.cmdline_add or plan.cmdline_remove):
         cmdline = parse_cmdline(fix_cmdline(cmdline.text, [n for n, _ in plan.cmdline_remove],
@@ -119,22 +244,31 @@ def render_fragment(fragment: KernelFragment, kernel_src: str | None) -> str:
 
 
 def render_summary(result: FixResult) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"NOT POSSIBLE: {why}" for why in result.impossible]
     for fragment in result.fragments:
         state = "resolved against the Kconfig tree" if fragment.resolved else "dependencies not resolved"
+        if fragment.verified:
+            state += ", verified with the kernel's own make olddefconfig (whole .config compared)"
         lines.append(f"{fragment.kernel}.config: {len(fragment.lines)} lines ({state})")
         for line, comment in fragment.lines:
             lines.append(f"  {line:<45} {comment}")
         for symbol, why in fragment.unresolved.items():
-            lines.append(f"  NOT FIXED {symbol}: {why}")
+            lines.append(f"  NOT WRITTEN {symbol}: {why}")
         for symbol, (ours, kernel) in fragment.kbuild_disagrees.items():
             lines.append(f"  KBUILD DISAGREES {symbol}: kconfiglib gives {ours or 'n'}, "
                          f"the kernel's make olddefconfig gives {kernel or 'n'}")
-        lines.extend(f"  note: {note}" for note in fragment.notes)
+        if not fragment.verified:
+            lines.extend(f"  note: {note}" for note in fragment.notes)
     if result.cmdline is not None:
         lines.append(f"boot command line: {result.cmdline}")
     if result.kexec is not None:
         lines.append(f"kexec command: {result.kexec}")
+    if result.met_otherwise:
+        lines.append("not needed (the rule is met by the resolved config):")
+        lines.extend(f"  {m.rule}: {m.what}: {m.reason}" for m in result.met_otherwise)
+    if result.unmet:
+        lines.append("NOT FIXED (the fixed set-up still fails these rules):")
+        lines.extend(f"  {m.rule}: {m.what}: {m.reason}" for m in result.unmet)
     manual = result.plan.manual
     if manual:
         lines.append("not fixed automatically:")
@@ -146,16 +280,21 @@ def render_summary(result: FixResult) -> str:
 
 def summary_dict(result: FixResult) -> dict[str, Any]:
     return {
+        "complete": result.complete,
+        "impossible": list(result.impossible),
         "fragments": [{
             "kernel": f.kernel,
             "resolved": f.resolved,
+            "verified_with_kbuild": f.verified,
             "lines": [{"line": line, "reason": comment} for line, comment in f.lines],
             "unresolved": f.unresolved,
             "kbuild_disagrees": {k: list(v) for k, v in f.kbuild_disagrees.items()},
-            "notes": list(f.notes),
+            "notes": [] if f.verified else list(f.notes),
         } for f in result.fragments],
         "cmdline": result.cmdline,
         "kexec": result.kexec,
+        "unmet": [_manual(m) for m in result.unmet],
+        "met_otherwise": [_manual(m) for m in result.met_otherwise],
         "manual": [_manual(m) for m in result.plan.manual],
         "files": sorted(result.files),
     }

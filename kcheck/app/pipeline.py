@@ -18,7 +18,7 @@ from kcheck.facts.setup import Kernel, Setup
 from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
-from kcheck.domain.kexec import KexecCommand, parse_kexec
+from kcheck.domain.kexec import KexecCommand, check_command_length, parse_kexec
 from kcheck.domain.findings import Report, Status
 from kcheck.domain.records import field, record
 from kcheck.domain.units import parse_number
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from kcheck.engine.rule import Rule
     from kcheck.inputs.image.model import KernelImage
 
-CMDLINE_LIMIT = 1024 * 1024
+#: What a --cmdline-file or --kexec-file may hold before it is judged at all:
+#: trailing blank lines and a comment block around a 16 KiB command.
+CMDLINE_LIMIT = 64 * 1024
 
 
 @record
@@ -84,7 +86,7 @@ def read_setup(request: CheckRequest, reader: Reader | None = None) -> Setup:
         capture = _kernel("capture", capture_config, version, arch, capture_image)
     else:  # one kernel serves as both; its image too, unless another is named
         capture = Kernel("capture", system_config, system.version, system.version_source, system.arch,
-                         capture_image or system_image)
+                         capture_image or system_image, system.arch_source, system.arch_conflict)
     cmdline_text, cmdline_source = _cmdline(request, read)
     return Setup(
         system=system,
@@ -140,12 +142,21 @@ def _kernel(role: str, config: KernelConfig | None, version: KernelVersion | Non
     if version is None and image is not None and image.release:
         version = KernelVersion.parse(image.release)
         version_source = "image" if version else None
-    arch_found = arch
-    if arch_found is None and config is not None:
-        arch_found = arches.from_config(config.get, config.header_arch)
-    if arch_found is None and image is not None:
-        arch_found = image.arch
-    return Kernel(role, config, version, version_source, arch_found, image)
+    arch_found, arch_source, conflict = kernel_arch(config, version, arch)
+    if arch_found is None and image is not None and image.arch:
+        arch_found, arch_source = image.arch, "image"
+    return Kernel(role, config, version, version_source, arch_found, image, arch_source, conflict)
+
+
+def kernel_arch(config: KernelConfig | None, version: KernelVersion | None,
+                option: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """The architecture of a kernel from ``--arch``, its config's symbols, the image the config
+    came from and its header (kcheck.domain.arch.detect), with any disagreement."""
+    if config is None:
+        return option, "--arch" if option else None, None
+    before = version is not None and version < KernelVersion((2, 6, 24, 0))
+    return arches.detect(option, config.get, config.header_arch, config.container_arch,
+                         config.container or "image", before_2_6_24=before)
 
 
 def _option_version(text: str | None) -> KernelVersion | None:
@@ -172,8 +183,10 @@ def _text_option(text: str | None, path: str | None, option: str, what: str,
     if text is not None and path is not None:
         raise InputError(f"{option}-file", f"give either {option} or {option}-file, not both")
     if path is not None:
-        return read.text(path, what).strip(), path
-    return text, None if text is None else option
+        text = read.text(path, what).strip()
+    if text is not None:
+        check_command_length(text, path or option, what)
+    return text, path if path is not None else None if text is None else option
 
 
 def _cmdline(request: CheckRequest, read: Reader) -> tuple[str | None, str | None]:
@@ -214,6 +227,7 @@ def describe_inputs(setup: Setup, request: CheckRequest) -> dict[str, Any]:
             "version": str(k.version) if k.version else None,
             "version_source": k.version_source,
             "arch": k.arch,
+            "arch_source": k.arch_source,
             "warnings": list(k.config.warnings) if k.config and path else [],
             "image": _image_summary(k),
         }

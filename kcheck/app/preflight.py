@@ -30,7 +30,7 @@ from kcheck.inputs.host import HostFacts, read_host
 from kcheck.inputs.kconfig import read_config
 from kcheck.domain.kexec import parse_kexec
 from kcheck.domain.findings import Finding, Report, RuleResult, Severity, Verdict, completeness_of
-from kcheck.app.pipeline import CheckRequest, describe_inputs
+from kcheck.app.pipeline import CheckRequest, describe_inputs, kernel_arch
 from kcheck.domain.version import KernelVersion
 
 #: Findings that are consequences of others: the main reason only when alone.
@@ -46,7 +46,8 @@ def host_setup(host: HostFacts) -> Setup:
     capture_config = read_config(root.resolve(host.capture_config)) if host.capture_config else None
     system = _kernel("system", system_config, host.release)
     capture = _kernel("capture", capture_config, host.capture_release) if capture_config else \
-        Kernel("capture", system_config, system.version, system.version_source, system.arch)
+        Kernel("capture", system_config, system.version, system.version_source, system.arch, None,
+               system.arch_source, system.arch_conflict)
     service = host.service
     kexec = None
     if service is not None and service.kexec_text is not None:
@@ -72,10 +73,11 @@ def _kernel(role: str, config: Any, release: str | None) -> Kernel:
     source = "config header" if version else None
     if version is None and release:
         version, source = KernelVersion.parse(release), "osrelease"
-    arch = arches.from_config(config.get, config.header_arch) if config is not None else None
+    arch, arch_source, conflict = kernel_arch(config, version)
     if arch is None and release:
         arch = arches.canonical(release.replace(".", "-").rsplit("-", 1)[-1])
-    return Kernel(role, config, version, source if version else None, arch)
+        arch_source = "osrelease" if arch else None
+    return Kernel(role, config, version, source if version else None, arch, None, arch_source, conflict)
 
 
 def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
@@ -134,7 +136,7 @@ def host_inputs(host: HostFacts, setup: Setup) -> dict[str, Any]:
         "iomem_readable": host.iomem_readable,
         "memory": host.memory,
         "crash_regions": [{"start": r.start, "end": r.end} for r in host.crash_regions]
-        if host.iomem_readable else None,
+        if host.iomem_readable and not (host.iomem and host.iomem.crash_problem) else None,
         "kexec_crash_loaded": host.kexec_crash_loaded,
         "kexec_crash_size": host.kexec_crash_size,
         "secure_boot": host.secure_boot,

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kcheck.domain.errors import InputError
 from kcheck.domain.findings import Finding, Report, RuleResult, WaiverStatus
-from kcheck.domain.records import replace
+from kcheck.domain.records import record, replace
 
 
-@dataclass(frozen=True)
+@record
 class Waiver:
     """One ``[[waiver]]`` table; ``source`` says where it is written (``FILE waiver[N]``)."""
 

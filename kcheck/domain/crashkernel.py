@@ -27,7 +27,9 @@ Arch models, and where each fact comes from:
 
 from __future__ import annotations
 
-from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain import arch as arches
+from kcheck.domain.cmdline import Cmdline, parse_cmdline
+from kcheck.domain.memory import PAGE_SIZE
 from kcheck.domain.crashkernel_find import (
     find_crashkernel,
     last_token,
@@ -56,14 +58,6 @@ __all__ = [
     "normalize_arch", "offset_alignment", "parse_crashkernel_value", "resolve_crashkernel",
 ]
 
-ARCHES = ("i386", "x86_64", "arm64", "arm", "ppc64", "ppc64le", "s390x", "riscv64")
-_ALIASES = {
-    "amd64": "x86_64", "x86-64": "x86_64", "i686": "i386", "i586": "i386", "x86_32": "i386",
-    "aarch64": "arm64", "armhf": "arm", "armel": "arm", "armv7l": "arm", "powerpc64": "ppc64",
-    "ppc64el": "ppc64le", "powerpc64le": "ppc64le", "s390": "s390x", "riscv": "riscv64",
-}
-
-
 def _v(text: str) -> KernelVersion:
     version = KernelVersion.parse(text)
     assert version is not None
@@ -80,11 +74,13 @@ NEWEST = KernelVersion((999, 0, 0, 0))  # stands for "the newest kernel" (versio
 
 
 def normalize_arch(arch: str | None) -> str | None:
-    """Map common spellings (amd64, aarch64, ...) to kcheck's arch names."""
+    """kcheck's name for ``arch`` (amd64, aarch64, ... : :mod:`kcheck.domain.arch`'s one table).
+
+    A name it does not know is kept (lower-cased): it reserves by the plain rules.
+    """
     if arch is None:
         return None
-    arch = arch.strip().lower()
-    return _ALIASES.get(arch, arch)
+    return arches.canonical(arch) or arch.strip().lower()
 
 
 @record
@@ -131,14 +127,14 @@ def _model(arch: str | None, version: KernelVersion | None) -> str:
     return "plain"
 
 
-def _default_low(arch: str | None, version: KernelVersion | None, text: str) -> int | None:
+def _default_low(arch: str | None, version: KernelVersion | None, parsed: Cmdline) -> int | None:
     """Low region size used when no ``,low`` is given (catalogue B.low)."""
     if arch == "i386":
         return None  # reserve_crashkernel_low() is CONFIG_X86_64 only (6.1 setup.c)
     if arch in ("x86_64", None):
         # 6.1 setup.c: max(swiotlb_size_or_default() + 8M, 256M); swiotlb= counts 2K slabs.
         swiotlb = 64 << 20
-        value = parse_cmdline(text).get("swiotlb")
+        value = parsed.get("swiotlb")
         if value:
             slabs, end = strtoull(value)
             if end:  # kernel/dma/swiotlb.c: ALIGN(slabs, IO_TLB_SEGSIZE) slabs of 2K
@@ -152,10 +148,11 @@ def _default_low(arch: str | None, version: KernelVersion | None, text: str) -> 
 class _Resolver:
     """Collects problems while replaying one kernel's decisions."""
 
-    def __init__(self, text: str, version: KernelVersion | None, arch: str | None, memory: int | None):
-        self.text, self.version, self.arch, self.memory = text, version, arch, memory
+    def __init__(self, text: str, version: KernelVersion | None, arch: str | None, memory: int | None,
+                 parsed: Cmdline):
+        self.text, self.version, self.arch, self.memory, self.parsed = text, version, arch, memory, parsed
         self.g: Grammar = grammar_for(version)
-        self.tokens = find_crashkernel(text, version=version)
+        self.tokens = find_crashkernel(text, version=version, parsed=parsed)
         self.problems: list[str] = []
         self.by_start = {t.start: t for t in self.tokens}
         self.word_end = {h.p: h.word_end for h in scan(text, self.g)}
@@ -209,17 +206,20 @@ class _Resolver:
 
 
 def resolve_crashkernel(cmdline_text: str, *, version: KernelVersion | None, arch: str | None,
-                        memory: int | None) -> Reservation | None:
+                        memory: int | None, parsed: Cmdline | None = None) -> Reservation | None:
     """Replay the kernel's crashkernel= handling. None if there is no token at all.
 
     ``version`` None means the newest kernel; ``arch`` None means the generic
     (6.7+) rules; ``memory`` is system RAM in bytes as the kernel counts it
-    (memblock size; /proc/iomem "System RAM" is a close estimate).  Never raises.
+    (memblock size; /proc/iomem "System RAM" is a close estimate).  ``parsed``:
+    the same line already tokenised, so it is not tokenised again.  Never raises.
     """
     arch = normalize_arch(arch)
     nul = cmdline_text.find("\0")
     text = cmdline_text if nul < 0 else cmdline_text[:nul]
-    r = _Resolver(text, version, arch, memory)
+    if parsed is None or parsed.text.partition("\0")[0] != text:
+        parsed = parse_cmdline(text)
+    r = _Resolver(text, version, arch, memory, parsed)
     if not r.tokens:
         return None
     if r.g.legacy:
@@ -277,7 +277,7 @@ def _low(r: _Resolver, model: str, high: bool, base: int) -> int | None | str:
     text, g = r.text, r.g
     low_p = last_token(text, ",low", g)
     lp = None if low_p is None else parse_suffix(token_value(text, low_p), ",low", g)
-    default = _default_low(r.arch, r.version, text)
+    default = _default_low(r.arch, r.version, r.parsed)
     if model == "x86_old":
         if r.arch == "i386" or (base and base < GIB4):
             return None
@@ -353,7 +353,7 @@ def _resolve_legacy(r: _Resolver) -> Reservation:
 
 
 def offset_alignment(arch: str | None, version: KernelVersion | None, *, arm_lpae: bool = False,
-                     page_size: int = 4096) -> int | None:
+                     page_size: int = PAGE_SIZE) -> int | None:
     """Alignment an explicit ``@offset`` needs, or None if the kernel checks none.
 
     x86: 2.6.13 none ("FIXME", verified); 1M via memblock_phys_alloc_range(size,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from kcheck.domain.cmdline import parse_cmdline
+from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.domain.crashkernel_syntax import (
     NAME,
     CrashkernelSpec,
@@ -89,12 +89,18 @@ def last_token(text: str, suffix: str | None, g: Grammar) -> int | None:
     return chosen
 
 
-def find_crashkernel(cmdline_text: str, *, version: KernelVersion | None = None) -> tuple[CrashkernelSpec, ...]:
-    """Every ``crashkernel=`` the kernel's search sees, in order. Never raises."""
+def find_crashkernel(cmdline_text: str, *, version: KernelVersion | None = None,
+                     parsed: Cmdline | None = None) -> tuple[CrashkernelSpec, ...]:
+    """Every ``crashkernel=`` the kernel's search sees, in order. Never raises.
+
+    ``parsed``: the same line already tokenised (the set-up's), so it is not
+    tokenised again.
+    """
     g = grammar_for(version)
     nul = cmdline_text.find("\0")
     text = cmdline_text if nul < 0 else cmdline_text[:nul]
-    parsed = parse_cmdline(text)
+    if parsed is None or parsed.text.partition("\0")[0] != text:
+        parsed = parse_cmdline(text)
     starts = [param.start for param in parsed.params]
     specs: list[CrashkernelSpec] = []
     for h in scan(text, g):

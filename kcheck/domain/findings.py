@@ -38,8 +38,26 @@ class Status(enum.Enum):
     SKIP = "skip"
 
 
-#: The kernels and inputs a rule can concern.
-KERNELS = ("system", "capture", "boot", "kexec", "host")
+#: What a finding can concern (a rule's ``concerns``), with the words reports use for it:
+#: the two kernels, the boot command line, the kexec command and a live host.
+INPUTS: dict[str, str] = {"system": "system kernel", "capture": "capture kernel",
+                          "boot": "boot command line", "kexec": "kexec command", "host": "host"}
+KERNELS = tuple(INPUTS)
+#: The two kernels of a set-up: what a rule's ``role`` and a fix's config may name.
+ROLES = ("system", "capture")
+
+#: The command edits a fix can make, as verb -> (the command it edits, the text report's words),
+#: in the order a fix applies them: each command's removals before its additions.
+EDITS: dict[str, tuple[str, str]] = {
+    "cmdline_remove": ("boot command line", "remove {} from the boot command line"),
+    "cmdline_add": ("boot command line", "add {} to the boot command line"),
+    "kexec_remove": ("kexec command", "remove {} from the kexec command"),
+    "kexec_add": ("kexec command", "add {} to the kexec command"),
+    "append_remove": ("capture command line", "drop {} from the capture command line"),
+    "append_add": ("capture command line", "append {} to the capture command line"),
+}
+#: Everything a fix can hold, in the order ``kcheck explain`` shows it.
+FIX_VERBS = ("config", *EDITS, "text")
 
 
 @record
@@ -82,8 +100,7 @@ class Fix:
         if self.config:
             out["config"] = {f"CONFIG_{k}": v for k, v in self.config}
             out["config_kernel"] = self.config_kernel
-        for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove",
-                     "append_add", "append_remove"):
+        for name in EDITS:
             value = getattr(self, name)
             if value:
                 out[name] = list(value)
@@ -97,18 +114,9 @@ class Fix:
         if self.config:
             parts.append(", ".join(_config_line(k, v) for k, v in self.config)
                          + f" in the {self.config_kernel} kernel")
-        if self.cmdline_remove:
-            parts.append("remove " + " ".join(self.cmdline_remove) + " from the boot command line")
-        if self.cmdline_add:
-            parts.append("add " + " ".join(self.cmdline_add) + " to the boot command line")
-        if self.kexec_remove:
-            parts.append("remove " + " ".join(self.kexec_remove) + " from the kexec command")
-        if self.kexec_add:
-            parts.append("add " + " ".join(self.kexec_add) + " to the kexec command")
-        if self.append_remove:
-            parts.append("drop " + " ".join(self.append_remove) + " from the capture command line")
-        if self.append_add:
-            parts.append("append " + " ".join(self.append_add) + " to the capture command line")
+        for verb, (_, words) in EDITS.items():
+            if getattr(self, verb):
+                parts.append(words.format(" ".join(getattr(self, verb))))
         if self.text:
             parts.append(self.text)
         return "; ".join(parts)
@@ -181,14 +189,7 @@ class RuleInfo:
     severity: Severity
     kernel: str
     source: str
-    rule: Any = field(default=None, compare=False)  # the Rule, for the help text
-
-    @property
-    def help(self) -> str:
-        """The ``kcheck explain`` body, built only for the formats that show it (SARIF)."""
-        from kcheck.engine.docs import rule_help
-
-        return rule_help(self.rule, width=0) if self.rule is not None else ""
+    rule: Any = field(default=None, compare=False)  # the Rule: SARIF's help text is built from it
 
 
 @record

@@ -13,7 +13,8 @@ warning (``--fail-on warning``); else 0.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+
+from kcheck.domain.records import field, record
 
 #: Verdicts, worst first: the order of every roll-up.
 VERDICTS = ("will-not-capture", "incomplete", "unchecked", "captures")
@@ -26,7 +27,7 @@ VERDICT_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Area:
     """One range of a host's memory map, as the report gives it."""
 
@@ -37,7 +38,7 @@ class Area:
     problem: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostRow:
     """One host (or ``--manifest`` target) of the roll-up."""
 
@@ -64,7 +65,7 @@ class HostRow:
 
 
 
-@dataclass
+@record(frozen=False)
 class Rollup:
     """The rows of every readable report, and one line for each file that was not."""
 

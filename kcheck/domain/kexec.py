@@ -11,10 +11,10 @@ with one).  Option tables follow kexec-tools' ``KEXEC_OPTIONS``,
 from __future__ import annotations
 
 import os
-import shlex
 
 from kcheck.domain.errors import InputError
 from kcheck.domain.records import record
+from kcheck.domain.shellwords import split_words
 
 # long option -> takes an argument
 _LONG = {
@@ -115,10 +115,26 @@ def default_syscall(tools_version: str | None) -> str | None:
     return "auto" if version >= KernelVersion.parse(AUTO_DEFAULT_SINCE) else "kexec_load"  # type: ignore[operator]
 
 
+#: The kernel's COMMAND_LINE_SIZE is 2048 on x86, arm64 and powerpc and at most
+#: 4096 on any architecture; a boot command line or kexec command longer than
+#: four times that is not one (a kexec command adds its options and paths).
+COMMAND_LINE_SIZE_MAX = 4096
+COMMAND_TEXT_LIMIT = 16 * 1024
+
+
+def check_command_length(text: str, source: str, what: str) -> None:
+    """Refuse a command line or kexec command longer than :data:`COMMAND_TEXT_LIMIT` bytes."""
+    if len(text) > COMMAND_TEXT_LIMIT // 4 and len(text.encode("utf-8", "surrogateescape")) > COMMAND_TEXT_LIMIT:
+        raise InputError(source, f"{what} of {len(text.encode('utf-8', 'surrogateescape'))} bytes; longer than "
+                                 f"16 KiB, and the kernel's COMMAND_LINE_SIZE is at most "
+                                 f"{COMMAND_LINE_SIZE_MAX} bytes on any architecture")
+
+
 def parse_kexec(text: str, source: str = "--kexec") -> KexecCommand:
     """Split ``text`` like a POSIX shell and read kexec's options from it."""
+    check_command_length(text, source, "kexec command")
     try:
-        words = shlex.split(text, comments=False, posix=True)
+        words = split_words(text)
     except ValueError as exc:
         raise InputError(source, f"cannot split the command: {exc}") from None
     while words and ("=" in words[0] and not words[0].startswith("-")

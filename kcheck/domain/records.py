@@ -6,14 +6,15 @@ value types a check needs, that was about a third of kcheck's start-up.
 ``@record`` gives the same contract (keyword or positional construction,
 defaults, immutability, value equality, hashing, a readable repr) with shared
 methods and no code generation.  ``replace`` and ``asdict`` stand in for the
-dataclasses functions.  Mutable working state (fix plans) stays in plain
-dataclasses.
+dataclasses functions.  ``@record(frozen=False)`` is the one exception, for
+working state that is built up step by step (a fix plan): the same fields and
+defaults, assignable, unhashable.  kcheck has no other value-type system.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -36,8 +37,23 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return _Field(default, default_factory, compare)
 
 
-def record(cls: type[T]) -> type[T]:
-    """Make ``cls`` an immutable record of its annotated fields, bases' fields first."""
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+@overload
+def record(*, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
+def record(cls: Any = None, /, *, frozen: bool = True) -> Any:
+    """Make ``cls`` an immutable record of its annotated fields, bases' fields first.
+
+    ``@record(frozen=False)``: fields may be assigned, and the record is not hashable.
+    """
+    if cls is None:
+        return lambda cls: _make(cls, frozen)
+    return _make(cls, frozen)
+
+
+def _make(cls: type[T], frozen: bool) -> type[T]:
     names = list(getattr(cls, "__record_fields__", ()))
     defaults: dict[str, Any] = dict(getattr(cls, "__record_defaults__", {}))
     factories: dict[str, Callable[[], Any]] = dict(getattr(cls, "__record_factories__", {}))
@@ -66,12 +82,13 @@ def record(cls: type[T]) -> type[T]:
         "__record_compare__": tuple(compared),
         "__match_args__": tuple(names),
         "__init__": _init,
-        "__setattr__": _setattr,
-        "__delattr__": _delattr,
         "__eq__": _eq,
-        "__hash__": _hash,
         "__repr__": _repr,
     }
+    if frozen:
+        attributes.update(__setattr__=_setattr, __delattr__=_delattr, __hash__=_hash)
+    else:
+        attributes["__hash__"] = None
     for key, value in attributes.items():
         setattr(cls, key, value)
     return cls

@@ -9,29 +9,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcheck.domain import arch as arches
 from kcheck.engine.fixes import FixVariant, select
-from kcheck.engine.predicates import Unknown, UnknownFact
+from kcheck.engine.predicates import UnknownFact
 from kcheck.engine import undecided as undecided_by
 from kcheck.engine.rule import Rule
+from kcheck.engine.template import FIX_LIMIT, MESSAGE_LIMIT, TooLong
+from kcheck.engine.template import render as template_render
 from kcheck.domain.errors import RuleError
-from kcheck.facts.setup import Kernel, MissingInput, Setup
+from kcheck.facts.catalogue import known as known_fact
+from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.domain.memparse import format_size
-from kcheck.domain.findings import Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.text import abbreviate
 from kcheck.domain.units import format_hex
 
-# Compiled (and cached by re) on the first failing rule: a clean check never formats a message.
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import KernelFacts, SetupFacts
+
+
+# The fields of a template (kcheck.engine.template parses them fully).
 _FIELD = r"\{([A-Za-z0-9_.\-]+)(?:\|(hex|size))?\}"
 
 
-def evaluate(rules: Iterable[Rule], setup: Setup) -> list[RuleResult]:
+def evaluate(rules: Iterable[Rule], setup: SetupFacts) -> list[RuleResult]:
     return [evaluate_rule(rule, setup) for rule in rules]
 
 
-def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
-    scope: Kernel = getattr(setup, rule.role)
+def evaluate_rule(rule: Rule, setup: SetupFacts) -> RuleResult:
+    scope: KernelFacts = getattr(setup, rule.role)
     reason, undecided = _not_applicable(rule, scope, setup.same_kernel)
     if reason:
         return RuleResult(rule.id, rule.concerns, Status.SKIP, reason, undecided=undecided)
@@ -54,7 +62,21 @@ def evaluate_rule(rule: Rule, setup: Setup) -> RuleResult:
     return RuleResult(rule.id, rule.concerns, Status.FAIL, finding=finding)
 
 
-def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, str | None]:
+def check_fact_paths(rule: Rule, source: str) -> None:
+    """Every fact the rule's check, condition and message name is in the catalogue.
+
+    The schema checks only a path's shape; a typo is found here, when the
+    file is loaded, even in a rule that does not apply to the set-up at hand.
+    """
+    paths = rule.check.paths() + (rule.when.paths() if rule.when is not None else [])
+    paths += [f"{rule.role}.{path}" if path.startswith("config.") else path
+              for path, _ in re.findall(_FIELD, rule.message)]
+    for path in paths:
+        if not known_fact(path):
+            raise RuleError(source, f"rule {rule.id}: unknown fact {path!r} (see 'kcheck facts')")
+
+
+def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[str, str | None]:
     """Why the rule is skipped before its check runs ("" if it runs), and the undecided cause.
 
     What is known rules a rule out first: an arm64 kernel of unknown version
@@ -77,7 +99,7 @@ def _not_applicable(rule: Rule, scope: Kernel, same_kernel: bool) -> tuple[str, 
     return "", None
 
 
-def _finding(rule: Rule, setup: Setup) -> Finding:
+def _finding(rule: Rule, setup: SetupFacts) -> Finding:
     return Finding(
         rule=rule.id,
         name=rule.name,
@@ -92,24 +114,33 @@ def _finding(rule: Rule, setup: Setup) -> Finding:
     )
 
 
-def render(template: str, rule: Rule, setup: Setup, role: str | None = None) -> str:
+def render(template: str, rule: Rule, setup: SetupFacts, role: str | None = None, *, fix: bool = False) -> str:
     """Fill ``{path}``/``{path|hex}``/``{path|size}`` fields with the set-up's values.
 
     ``config.X`` is the config of ``role`` (by default the rule's).  Values
     that are absent read as ``not set``; nothing in a template is ever
-    evaluated as code.
+    evaluated as code.  In a message each value is abbreviated and the whole
+    is cut at MESSAGE_LIMIT; a fix keeps values whole and may not pass FIX_LIMIT.
     """
-    def field(match: re.Match[str]) -> str:
-        path, style = match.group(1), match.group(2)
+    def field(path: str, style: str | None) -> str:
         if path.startswith("config."):
             path = f"{role or rule.role}.{path}"
         try:
             value = setup.lookup(path)
-        except (MissingInput, KeyError, Unknown):
+        except (MissingInput, Unknown):
             value = None
-        return _show(value, style)
+        except KeyError:
+            raise RuleError(rule.file, f"rule {rule.id}: unknown fact {path!r} in a template") from None
+        shown = _show(value, style)
+        return shown if fix else abbreviate(shown)
 
-    return re.sub(_FIELD, field, template)
+    try:
+        return template_render(template, field, limit=FIX_LIMIT if fix else MESSAGE_LIMIT, cut=not fix)
+    except ValueError as exc:
+        raise RuleError(rule.file, f"rule {rule.id}: {exc}") from None
+    except TooLong as exc:
+        raise RuleError(rule.file, f"rule {rule.id}: the fix renders to {exc.args[0]} characters, "
+                                   f"more than {FIX_LIMIT}") from None
 
 
 def _show(value: Any, style: str | None) -> str:
@@ -130,26 +161,26 @@ def _show(value: Any, style: str | None) -> str:
     return str(value)
 
 
-def fix_variant(rule: Rule, setup: Setup) -> FixVariant | None:
+def fix_variant(rule: Rule, setup: SetupFacts) -> FixVariant | None:
     """The variant of the rule's fix right for the kernel at hand (its role's version and arch)."""
-    kernel: Kernel = getattr(setup, rule.role)
-    return select(rule.fixes, kernel.version, kernel.arch)
+    kernel: KernelFacts = getattr(setup, rule.role)
+    return select(rule.fixes, kernel.version, kernel.arch, setup)
 
 
-def _fix(rule: Rule, setup: Setup) -> Fix:
+def _fix(rule: Rule, setup: SetupFacts) -> Fix:
     variant = fix_variant(rule, setup)
     if variant is None:
         if not rule.fixes:
             return Fix()
-        kernel: Kernel = getattr(setup, rule.role)
+        kernel: KernelFacts = getattr(setup, rule.role)
         where = " ".join(str(part) for part in (kernel.version, kernel.arch) if part) or "of unknown version"
         return Fix(text=f"kcheck knows no fix for this {rule.role} kernel ({where}); see kcheck explain {rule.id}")
     spec, role = variant.spec, variant.role
-    config = tuple((symbol, render(str(value), rule, setup, role))
+    config = tuple((symbol, render(str(value), rule, setup, role, fix=True))
                    for symbol, value in spec.get("config", {}).items())
 
     def rendered(key: str) -> tuple[str, ...]:
-        return tuple(render(item, rule, setup, role) for item in spec.get(key, ()))
+        return tuple(render(item, rule, setup, role, fix=True) for item in spec.get(key, ()))
 
     return Fix(
         config_kernel=role if config else None,
@@ -160,14 +191,14 @@ def _fix(rule: Rule, setup: Setup) -> Fix:
         kexec_remove=rendered("kexec_remove"),
         append_add=rendered("append_add"),
         append_remove=rendered("append_remove"),
-        text=render(spec.get("text", ""), rule, setup, role),
+        text=render(spec.get("text", ""), rule, setup, role, fix=True),
     )
 
 
-def _location(rule: Rule, setup: Setup) -> Location | None:
+def _location(rule: Rule, setup: SetupFacts) -> Location | None:
     """The config line of the first symbol the check reads, else the input itself."""
     config = getattr(setup, rule.role).config
-    if rule.concerns in ("system", "capture") and config is not None:
+    if rule.concerns in ROLES and config is not None:
         for symbol in rule.check.symbols():
             line = config.lines.get(symbol)
             if line is not None:

@@ -14,14 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from kcheck.domain import arch as arches
+from kcheck.engine.evaluate import check_fact_paths
 from kcheck.engine.fixes import compile_fixes
 from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
+from kcheck.engine.rule_cache import cached, code_stamp
+from kcheck.engine.template import check_fact_paths as check_template_paths
 from kcheck.domain.errors import InputError, RuleError
-from kcheck.domain.findings import KERNELS, Severity
+from kcheck.domain.findings import KERNELS, ROLES, Severity
 from kcheck.domain.resources import data_path
 from kcheck.domain.version import VersionRange
+from kcheck.inputs.files import read_bounded
 
 RULE_FILE_LIMIT = 4 * 1024 * 1024
 
@@ -67,9 +71,6 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     (:func:`_stamp`): reading ~80 files on every start cost more than the
     rest of loading the rules.
     """
-    from kcheck.engine.rule_cache import cached
-    from kcheck.inputs.files import read_bounded
-
     bundled_files = _bundled_paths() if bundled else []
     user_files: list[Path] = []
     for name in extra:
@@ -77,7 +78,7 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
         found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         user_files.extend(found)
     user = [(path, read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), True) for path in user_files]
-    key = [f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files]
+    key = [code_stamp(), *(f"{path}\0{_stamp(path)}\0".encode() for path in bundled_files)]
     key += [part for path, data, _ in user for part in (f"\0{path}\0".encode(), data)]
     key.append(f"rule-format {RULE_FORMAT}".encode())  # a changed Rule record is never read from an old pickle
 
@@ -89,18 +90,30 @@ def load_rules(extra: Iterable[str] = (), *, bundled: bool = True) -> list[Rule]
     return cached(key, build)
 
 
+#: Bounds on what ``--rules`` may ask of every check.  The bundled rules are
+#: 84, the largest with 11 tables in its check and when; 2,000 generated rules
+#: still load (issue 7's table).  A rule file under the size cap with 10,000
+#: rules cost 12 s, one ``any`` of 80,000 tests 72 s; both bounds are checked
+#: before the schema, which is the slow part.
+MAX_USER_RULES = 2000
+MAX_PREDICATE_TABLES = 256
+
+
 def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    user_rules = 0
     documents = []
     for path, data, from_user in contents:
         document = modernise(parse_rule_text(data, str(path)))
         if from_user:
+            user_rules += _check_bounds(document, str(path), user_rules)
             validate_rule_document(document, str(path))
         documents.append((path, document))
     sets = collect_sets(documents)
     for path, document in documents:
         for rule in compile_rule_document(document, str(path), sets):
+            check_fact_paths(rule, str(path))
             if rule.id in seen:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
@@ -108,14 +121,43 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     return rules
 
 
-def read_rule_file(path: Path) -> dict[str, Any]:
-    from kcheck.inputs.files import read_bounded
+def _check_bounds(document: dict[str, Any], source: str, before: int) -> int:
+    """The number of rules in a user's rule document; RuleError past the bounds above."""
+    from kcheck.inputs.validate import too_deep
 
+    if too_deep(document):
+        return 0  # validate_rule_document says "nested more than 64 levels deep"
+    tables = document.get("rule")
+    if not isinstance(tables, list):
+        return 0
+    if before + len(tables) > MAX_USER_RULES:
+        raise RuleError(source, f"{before + len(tables)} rules in --rules files; at most {MAX_USER_RULES}")
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            continue
+        size = _tables(table.get("check")) + _tables(table.get("when"))
+        if size > MAX_PREDICATE_TABLES:
+            name = table.get("id") if isinstance(table.get("id"), str) else f"rule[{index}]"
+            raise RuleError(source, f"rule {name}: check and when have {size} tests; "
+                                    f"at most {MAX_PREDICATE_TABLES} (split it into rules)")
+    return len(tables)
+
+
+def _tables(value: Any) -> int:
+    """How many tables a predicate has (nesting is capped at 64 levels when TOML is read)."""
+    if isinstance(value, dict):
+        return 1 + sum(_tables(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_tables(item) for item in value)
+    return 0
+
+
+def read_rule_file(path: Path) -> dict[str, Any]:
     return parse_rule_text(read_bounded(str(path), RULE_FILE_LIMIT, what="rule file"), str(path))
 
 
 def parse_rule_text(data: bytes, source: str) -> dict[str, Any]:
-    from kcheck.inputs.validate import parse_toml
+    from kcheck.inputs.validate import parse_toml  # lazy: tomllib, only when the cache misses
 
     return parse_toml(data, source, "rule file", error=RuleError)
 
@@ -126,7 +168,7 @@ def validate_rule_document(document: dict[str, Any], source: str) -> None:
     A document in the old spelling (``kernel =``, ``of =``) is checked as its
     modernised form, which is what runs.
     """
-    from kcheck.inputs.validate import validate
+    from kcheck.inputs.validate import validate  # lazy: jsonschema, only for user rule files
 
     validate(modernise(document), "rule.schema.json", source, error=RuleError)
 
@@ -180,6 +222,15 @@ def _expand_sets(node: Any, sets: dict[str, tuple[str, list[str]]], where: str) 
     return out
 
 
+def _expand_fix_sets(fix: Any, sets: dict[str, tuple[str, list[str]]]) -> Any:
+    """A fix whose variants' ``when`` conditions have their named sets expanded."""
+    if isinstance(fix, list):
+        return [_expand_fix_sets(variant, sets) for variant in fix]
+    if isinstance(fix, dict) and "when" in fix:
+        return {**fix, "when": _expand_sets(fix["when"], sets, "fix.when")}
+    return fix
+
+
 def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tuple[str, list[str]]]) -> Rule:
     where = f"rule[{index}]"
     try:
@@ -189,14 +240,20 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
         if concerns not in KERNELS:
             raise ValueError(f"concerns: {concerns!r} is not one of {', '.join(KERNELS)}")
         applies = table.get("applies", {})
-        role = applies.get("role", concerns if concerns in ("system", "capture") else "system")
-        if role not in ("system", "capture"):
+        role = applies.get("role", concerns if concerns in ROLES else "system")
+        if role not in ROLES:
             raise ValueError(f"applies.role: {role!r} is not system or capture")
         arch = tuple(applies.get("arch", ()))
         for name in arch:
             if not arches.known_selector(name):
                 raise ValueError(f"applies.arch: unknown architecture {name!r}")
         when = table.get("when")
+        check = compile_predicate(_expand_sets(table["check"], sets, "check"), role, "check")
+        when_predicate = (compile_predicate(_expand_sets(when, sets, "when"), role, "when")
+                          if when is not None else None)
+        fixes = compile_fixes(_expand_fix_sets(table.get("fix"), sets), role)
+        check_template_paths([],  # check and when: the fact catalogue (check_fact_paths) names them
+                         _templates(table["message"], role, fixes, isinstance(table.get("fix"), list)))
         return Rule(
             id=rule_id,
             name=table["name"],
@@ -208,10 +265,10 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
             source=table["source"],
             versions=VersionRange.parse(applies.get("versions", "")),
             arch=arch,
-            check=compile_predicate(_expand_sets(table["check"], sets, "check"), role, "check"),
-            when=compile_predicate(_expand_sets(when, sets, "when"), role, "when") if when is not None else None,
+            check=check,
+            when=when_predicate,
             message=table["message"],
-            fixes=compile_fixes(table.get("fix"), role),
+            fixes=fixes,
             example=table.get("example", {}),
             file=source,
         )
@@ -219,3 +276,18 @@ def _compile(table: dict[str, Any], source: str, index: int, sets: dict[str, tup
         raise RuleError(source, f"{where}: missing field {exc.args[0]!r}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise RuleError(source, f"{where}: {exc}") from None
+
+
+def _templates(message: object, role: str, fixes: tuple[Any, ...], listed: bool) -> list[tuple[str, str, str]]:
+    """Every template of a rule: where it is, its text, and whose ``config.X`` it means."""
+    found: list[tuple[str, object, str]] = [("message", message, role)]
+    for index, variant in enumerate(fixes):
+        where = f"fix[{index}]" if listed else "fix"
+        for verb, value in variant.spec.items():
+            if verb == "config" and isinstance(value, dict):
+                found.extend((f"{where}.config.{symbol}", str(item), variant.role) for symbol, item in value.items())
+            elif isinstance(value, list):
+                found.extend((f"{where}.{verb}[{n}]", item, variant.role) for n, item in enumerate(value))
+            else:
+                found.append((f"{where}.{verb}", value, variant.role))
+    return [(where, text, kernel) for where, text, kernel in found if isinstance(text, str)]

@@ -21,31 +21,21 @@ skipped with that reason instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from kcheck.domain.findings import ROLES
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
+from kcheck.facts.protocol import Unknown
+
+if TYPE_CHECKING:
+    from kcheck.facts.protocol import Facts
 
 #: The quantifiers of a set test (``configs = [...]``) and what they require of the symbols' values.
 QUANTIFIERS = ("some_is", "none_is", "every_is")
-ROLES = ("system", "capture")
 OPERATORS = ("is", "present", "eq", "ne", "lt", "le", "gt", "ge", "multiple_of",
              "power_of_two", "contains")
 NUMERIC = ("eq", "ne", "lt", "le", "gt", "ge", "multiple_of")
-
-
-class Unknown(Exception):
-    """The predicate cannot be decided: a value or an input is missing.
-
-    ``path`` names the fact that was unknown.  ``undecided`` is set by facts
-    that know the rule may well apply but the inputs cannot say (a host file
-    is unreadable, root= names no driver): the report is then incomplete.
-    """
-
-    def __init__(self, message: str, path: str | None = None, undecided: bool = False) -> None:
-        super().__init__(message)
-        self.path = path
-        self.undecided = undecided
 
 
 class UnknownFact(Exception):
@@ -57,10 +47,6 @@ def _lookup(facts: Facts, path: str) -> Any:
         return facts.lookup(path)
     except KeyError:
         raise UnknownFact(path) from None
-
-
-class Facts(Protocol):
-    def lookup(self, path: str) -> Any: ...
 
 
 class Predicate(Protocol):

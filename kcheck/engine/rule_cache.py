@@ -3,10 +3,14 @@
 Parsing and compiling ~80 TOML rules costs more than everything else a check
 does after start-up.  The compiled rules are pickled under
 ``${XDG_CACHE_HOME:-~/.cache}/kcheck/rules/`` with a key made of kcheck's
-version and every rule file's path and bytes (for the bundled rules: path,
-inode, size, mtime and ctime), so an edited rule file or a new kcheck is
-never served stale.  The cache is an optimisation only: if it cannot be read or written,
-rules are compiled as usual.  Set ``KCHECK_NO_CACHE=1`` to bypass it.
+version, every rule file's path and bytes (for the bundled rules: path,
+inode, size, mtime and ctime) and the same stat stamp of each of kcheck's own
+``.py`` files (:func:`code_stamp`), so an edited rule file, an edited kcheck
+or one reinstalled from another commit with the same version string is never
+served rules compiled by other code.  The cache is an optimisation only: if it
+cannot be read or written, rules are compiled as usual.  Set
+``KCHECK_NO_CACHE=1`` to bypass it, ``KCHECK_CACHE_DIR`` to move it (the
+test suite uses a directory of its own).
 """
 
 from __future__ import annotations
@@ -23,8 +27,43 @@ T = TypeVar("T")
 
 
 def cache_dir() -> Path:
+    own = os.environ.get("KCHECK_CACHE_DIR")
+    if own:
+        return Path(own) / "rules"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "kcheck" / "rules"
+
+
+def code_stamp() -> bytes:
+    """Name, inode, size, mtime and ctime of every ``.py`` file of the kcheck package.
+
+    One scandir per package directory and one stat per file (about 100, well
+    under a millisecond): pip and git rewrite the files they change, which
+    changes their ctime even when mtime is set back.
+    """
+    root = os.path.dirname(os.path.dirname(__file__))
+    parts: list[object] = []
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = os.scandir(directory)
+        except OSError:
+            continue
+        with entries:
+            # Directory order changes only when its entries do: then the key
+            # changes too, which costs one compile, never a stale answer.
+            for entry in entries:
+                name = entry.name
+                if name[-3:] == ".py":
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    parts += (name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                elif "." not in name and name != "__pycache__" and entry.is_dir():
+                    pending.append(entry.path)
+    return repr(parts).encode()
 
 
 def cached(key: list[bytes], build: Callable[[], T]) -> T:

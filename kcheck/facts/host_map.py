@@ -11,11 +11,11 @@ beside them, as kexec-tools lays them out on x86.
 
 from __future__ import annotations
 
+from kcheck.domain.memory import KEXEC_OVERHEAD, load_size, page_align
 from kcheck.domain.units import human_size
 from kcheck.facts.memory_map import Area, MemoryMap
-from kcheck.inputs.host import LOAD_OVERHEAD, HostFacts
+from kcheck.inputs.host import HostFacts
 
-PAGE = 4096
 _KERNEL_PARTS = ("Kernel code", "Kernel rodata", "Kernel data", "Kernel bss")
 
 
@@ -42,27 +42,23 @@ def host_memory_map(host: HostFacts) -> MemoryMap | None:
     areas.append(Area("crashkernel region", main.start, main.size, note="reserved at boot"))
     needed = None
     if host.image is not None:
-        kernel_size = _align(host.image.size)
+        kernel_size = page_align(host.image.size)
         initrd = host.initrd_size
         problem = None if kernel_size <= main.size else "larger than the region"
         areas.append(Area(f"capture kernel ({host.image.how})", main.start, kernel_size,
                           inside_region=True, problem=problem))
         if initrd:
-            initrd_start = main.end + 1 - _align(initrd)
+            initrd_start = main.end + 1 - page_align(initrd)
             clash = ("overlaps the capture kernel: the region is too small"
                      if initrd_start < main.start + kernel_size else None)
-            areas.append(Area("initrd", max(initrd_start, main.start), min(_align(initrd), main.size),
+            areas.append(Area("initrd", max(initrd_start, main.start), min(page_align(initrd), main.size),
                               inside_region=True, note="kexec puts it at the top of the region",
                               problem=clash))
-        needed = kernel_size + _align(initrd or 0) + LOAD_OVERHEAD
-    areas.append(Area("kexec data (purgatory, backup, ELF headers)", None, LOAD_OVERHEAD, inside_region=True))
+        needed = load_size(kernel_size, initrd or 0)  # the one memory model (domain/memory.py)
+    areas.append(Area("kexec data (purgatory, backup, ELF headers)", None, KEXEC_OVERHEAD, inside_region=True))
     for area in areas:
         if area.problem:
             conflicts.append(f"{area.name}: {area.problem}")
     if needed is not None and needed > main.size:
         conflicts.append(f"kexec needs {human_size(needed)} in a {human_size(main.size)} region")
     return MemoryMap(tuple(areas), needed, main.size, tuple(conflicts))
-
-
-def _align(value: int) -> int:
-    return (value + PAGE - 1) // PAGE * PAGE

@@ -8,21 +8,17 @@ whether it matches the config it was checked with.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kcheck.domain import arch as arches
+from kcheck.domain.memory import page_align
 from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:  # the image package is imported only when an image is read
     from kcheck.inputs.image.model import KernelImage
 
-PAGE = 4096
 XLF_KERNEL_64 = 1 << 0
 XLF_CAN_BE_LOADED_ABOVE_4G = 1 << 1
-
-
-def page_align(value: int) -> int:
-    return (value + PAGE - 1) // PAGE * PAGE
 
 
 def load_range(image: KernelImage) -> tuple[int, int] | None:
@@ -50,50 +46,26 @@ def relocatable(image: KernelImage) -> bool | None:
     return header.version >= 0x0205 and bool(header.relocatable_kernel)
 
 
-def image_fact(image: KernelImage, name: str, *, config_version: KernelVersion | None,
-               config_arch: str | None) -> Any:
-    """One fact about ``image``; None when the image does not say."""
+def version_matches(image: KernelImage, config_version: KernelVersion | None) -> bool | None:
+    """The image's release is the config's version; None when either is unknown."""
+    found = KernelVersion.parse(image.release) if image.release else None
+    if found is None or config_version is None:
+        return None
+    # 2.6.x releases differ in the third number; from 3.0 the third is a
+    # stable update, and distributions name images by ABI (6.1.0-56 is 6.1.192).
+    width = 3 if found.parts[0] < 3 else 2
+    return found.parts[:width] == config_version.parts[:width]
+
+
+def xloadflag(image: KernelImage, bit: int) -> bool | None:
+    """One of a bzImage's xloadflags; False before protocol 2.12, None for other formats."""
     header = image.setup_header
-    span = load_range(image)
-    if name == "format":
-        return str(image.format)
-    if name == "arch":
-        return image.arch
-    if name == "arch_matches":
-        return _arch_matches(image, config_arch)
-    if name == "release":
-        return image.release
-    if name == "version_matches":
-        found = KernelVersion.parse(image.release) if image.release else None
-        if found is None or config_version is None:
-            return None
-        # 2.6.x releases differ in the third number; from 3.0 the third is a
-        # stable update, and distributions name images by ABI (6.1.0-56 is 6.1.192).
-        width = 3 if found.parts[0] < 3 else 2
-        return found.parts[:width] == config_version.parts[:width]
-    if name == "relocatable":
-        return relocatable(image)
-    if name == "protocol":
-        return header.version if header else None
-    if name in ("kernel64", "above_4g"):
-        if header is None or header.xloadflags is None:
-            return False if header is not None else None
-        bit = XLF_KERNEL_64 if name == "kernel64" else XLF_CAN_BE_LOADED_ABOVE_4G
-        return bool(header.xloadflags & bit)
-    if name == "footprint":
-        return footprint(image)
-    if name == "load_start":
-        return span[0] if span else None
-    if name == "load_end":
-        return span[1] if span else None
-    if name == "debug_info":
-        return image.elf.has_debug_info if image.elf else None
-    if name == "path":
-        return image.path
-    raise KeyError(f"image.{name}")
+    if header is None or header.xloadflags is None:
+        return False if header is not None else None
+    return bool(header.xloadflags & bit)
 
 
-def _arch_matches(image: KernelImage, config_arch: str | None) -> bool | None:
+def arch_matches(image: KernelImage, config_arch: str | None) -> bool | None:
     """Same architecture; a bzImage before protocol 2.12 does not say its width (None)."""
     if image.arch is None or config_arch is None:
         return None

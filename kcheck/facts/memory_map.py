@@ -14,16 +14,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kcheck.facts.image import footprint, load_range, page_align, relocatable
+from kcheck.domain.memory import KEXEC_OVERHEAD, MiB, load_size, page_align
+from kcheck.facts.image import footprint, load_range, relocatable
 from kcheck.domain.records import field, record
 from kcheck.domain.units import human_size
 
 if TYPE_CHECKING:
     from kcheck.facts.setup import Setup
 
-MiB = 1 << 20
-#: purgatory, the backup of the first 640K, ELF core headers (>= 16K) and boot params
-KEXEC_OVERHEAD = MiB
 
 
 @record
@@ -157,7 +155,7 @@ def _capture(setup: Setup, region_start: int | None, region_size: int) -> tuple[
     kernel_offset = 0
     if areas and areas[0].start is not None and region_start is not None:
         kernel_offset = max(0, areas[0].start - region_start)
-    return areas, kernel_offset + kernel_bytes + page_align(initrd_bytes or 0) + KEXEC_OVERHEAD
+    return areas, kernel_offset + load_size(kernel_bytes, initrd_bytes or 0)  # kernel_bytes is page-aligned
 
 
 def _past_end(start: int | None, size: int | None, region_end: int | None) -> str | None:

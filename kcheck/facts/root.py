@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from kcheck.domain.rootdev import FILESYSTEMS, RootDevice, missing, parse_root
 from kcheck.domain.version import KernelVersion
+from kcheck.facts.protocol import Unknown
 
 if TYPE_CHECKING:
     from kcheck.facts.setup import Setup
@@ -32,8 +33,6 @@ ROOT_FACTS = {
 
 def root_fact(setup: Setup, name: str) -> Any:
     """The value of ``kexec.root.<name>``."""
-    from kcheck.engine.predicates import Unknown
-
     capture = setup.capture_cmdline
     spec = capture.get("root") if capture is not None and capture.has("root") else None
     fstype = capture.get("rootfstype") if capture is not None and capture.has("rootfstype") else None
@@ -72,8 +71,6 @@ def root_fact(setup: Setup, name: str) -> Any:
 
 
 def _missing_links(device: RootDevice, setup: Setup) -> str | None:
-    from kcheck.engine.predicates import Unknown
-
     config = setup.capture.config
     version = setup.capture.version
     if device.gone_in and version is not None and version >= KernelVersion.parse(device.gone_in):  # type: ignore[operator]

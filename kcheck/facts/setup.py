@@ -1,10 +1,10 @@
 """Everything known about one kdump set-up, addressed by dotted paths.
 
 Rules never see readers or files; they ask for facts by path:
-
-``system.config.KEXEC``, ``capture.version``, ``capture.pae``,
-``boot.crashkernel.offset``, ``boot.param.irqpoll``, ``kexec.option.args-linux``,
-``kexec.append.param.root``, ``setup.same_kernel``, ``setup.memory`` ...
+``system.config.KEXEC``, ``boot.crashkernel.offset``, ``kexec.append.param.root``
+...  Every path is registered, with its type and doc, in
+:mod:`kcheck.facts.catalogue` (``kcheck facts`` lists them); this module holds
+the inputs and the values computed from several of them.
 
 A path into an input that was not given (no ``--kexec``, no ``--cmdline``)
 raises :class:`MissingInput`, so rules about it are skipped with a reason
@@ -13,7 +13,6 @@ instead of failing.  A path to a value that is simply absent gives ``None``.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,20 +20,19 @@ from typing import TYPE_CHECKING, Any
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.domain.kexec import KexecCommand, default_syscall
+from kcheck.domain.memory import PAGE_SIZE, PPC_64K_PAGE_SIZE
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
+from kcheck.facts.catalogue import resolve
+from kcheck.facts.memory_map import MemoryMap, build_map
+from kcheck.facts.protocol import MissingInput, Unknown
 
 if TYPE_CHECKING:
     from kcheck.inputs.image.model import KernelImage
-    from kcheck.facts.memory_map import MemoryMap
 
 if TYPE_CHECKING:
     from kcheck.inputs.host import HostFacts
-
-
-class MissingInput(Exception):
-    """A rule needs an input the user did not give; ``args[0]`` names the option."""
 
 
 @record
@@ -47,31 +45,9 @@ class Kernel:
     version_source: str | None
     arch: str | None
     image: KernelImage | None = None
-
-    def lookup(self, parts: list[str]) -> Any:
-        head = parts[0] if parts else ""
-        if head == "config":
-            symbol = _leaf(parts)
-            if self.config is None:
-                raise MissingInput(f"--{self.role}-config")
-            return self.config.get(symbol)
-        if head == "image":
-            name = _leaf(parts)
-            if self.image is None:
-                raise MissingInput(f"--{self.role}-image")
-            from kcheck.facts.image import image_fact
-
-            return image_fact(self.image, name, config_version=self.version, config_arch=self.arch)
-        _leaf(parts, 0)
-        if head == "version":
-            return str(self.version) if self.version else None
-        if head == "arch":
-            return self.arch
-        if head == "pae":
-            return self.pae
-        if head == "load_address":
-            return self.load_address
-        raise KeyError(".".join(parts))
+    #: Where the architecture came from, and what another source said against it.
+    arch_source: str | None = None
+    arch_conflict: str | None = None
 
     @property
     def load_address(self) -> int | None:
@@ -126,121 +102,37 @@ class Setup:
     kexec_tools_version: str | None = None
 
     def lookup(self, path: str) -> Any:
-        parts = path.split(".")
-        head, rest = parts[0], parts[1:]
-        if head in ("system", "capture"):
-            return getattr(self, head).lookup(rest)
-        if head == "boot":
-            return self._boot(rest)
-        if head == "kexec":
-            return self._kexec(rest)
-        if head == "setup":
-            return {"same_kernel": self.same_kernel, "memory": self.memory}[_leaf(rest, 0)]
-        if head == "host":
-            return self._host(".".join(rest))
-        raise KeyError(path)
+        """The fact at ``path`` (see :mod:`kcheck.facts.catalogue`); ``KeyError`` if no fact has it.
 
-    def _host(self, path: str) -> Any:
+        Values are computed once per set-up: a rule base asks for the same
+        few facts many times.
+        """
+        values = self._values
+        if path in values:
+            return values[path]
+        get, name = resolve(path)
+        value = values[path] = get(self, name)
+        return value
+
+    @cached_property
+    def _values(self) -> dict[str, Any]:
+        return {}
+
+    def host_fact(self, name: str) -> Any:
         """A live-host fact (``kcheck preflight`` only); unknowable ones skip the rule."""
         if self.host is None:
             raise MissingInput("kcheck preflight (a live host)")
-        from kcheck.engine.predicates import Unknown
-        from kcheck.inputs.host import Unknowable
+        from kcheck.inputs.host import Unknowable  # lazy: host modules load only for host facts
 
-        value = self.host_facts[path]
+        value = self.host_facts[name]
         if isinstance(value, Unknowable):
-            raise Unknown(value.reason, f"host.{path}")
+            raise Unknown(value.reason, f"host.{name}")
         return value
 
     @cached_property
     def host_facts(self) -> dict[str, Any]:
         assert self.host is not None
         return self.host.facts()
-
-    def _boot(self, parts: list[str]) -> Any:
-        head = parts[0] if parts else ""
-        if head not in ("param", "kaslr", "crashkernel"):
-            raise KeyError("boot." + ".".join(parts))
-        name = _param_name(parts) if head == "param" else _leaf(parts, 0 if head == "kaslr" else 1)
-        if self.cmdline is None:
-            raise MissingInput("--cmdline")
-        if head == "param":
-            return _param(self.cmdline, name)
-        if head == "kaslr":
-            return self.kaslr
-        if name == "advised":
-            return self.crashkernel_advised
-        facts = self.crashkernel_facts
-        if name not in facts and facts.get("needs_memory"):
-            raise MissingInput("--memory (crashkernel= uses ranges)")
-        return facts.get(name)
-
-    def _kexec(self, parts: list[str]) -> Any:
-        head = parts[0] if parts else ""
-        if head == "append":
-            return self._append(parts[1:])
-        if head == "root":
-            if self.kexec is None:
-                raise MissingInput("--kexec")
-            from kcheck.facts.root import root_fact
-
-            return root_fact(self, _leaf(parts))
-        if head == "tools_version":
-            _leaf(parts, 0)
-            return self.kexec_tools_version
-        if head not in _KEXEC_FACTS:
-            raise KeyError("kexec." + ".".join(parts))
-        name = _leaf(parts) if head == "option" else _leaf(parts, 0)
-        kexec = self.kexec
-        if kexec is None:
-            raise MissingInput("--kexec")
-        if head == "option":
-            return kexec.has(name)
-        if head == "load_needed":
-            plan = self.memory_map
-            return plan.needed if plan is not None else None
-        if head in ("run_needed", "run_comfortable", "run_detail"):
-            from kcheck.facts.capture_memory import NotComputable, run_fact
-
-            try:
-                return run_fact(self, head)
-            except NotComputable as exc:
-                raise MissingInput(exc.args[0]) from None
-        if head == "image_matches":
-            image = self.capture.image
-            if image is None or not kexec.kernel_path:
-                return None
-            return os.path.basename(kexec.kernel_path) == os.path.basename(image.path)
-        simple = {
-            "panic": kexec.panic,
-            "action": kexec.action,
-            "file_syscall": kexec.file_syscall,
-            "syscall": kexec.syscall,
-            "default_syscall": default_syscall(self.kexec_tools_version),
-            "kernel_path": kexec.kernel_path,
-            "initrd": kexec.initrd,
-            "type": kexec.kexec_type,
-            "unknown": ", ".join(kexec.unknown) or None,
-        }
-        return simple[head]
-
-    def _append(self, parts: list[str]) -> Any:
-        """``kexec.append.text``, ``.length`` and ``.param.<name>``: the capture kernel's command line."""
-        head = parts[0] if parts else ""
-        if head == "param":
-            name = _param_name(parts)
-        elif head in ("text", "length"):
-            _leaf(parts, 0)
-        else:
-            raise KeyError("kexec.append." + ".".join(parts))
-        if self.kexec is None:
-            raise MissingInput("--kexec")
-        capture = self.capture_cmdline
-        if head == "text":
-            return capture.text if capture else None
-        if head == "length":
-            return len(capture.text) if capture else 0
-        return _param(capture, name) if capture else None
 
     @property
     def kaslr(self) -> bool | None:
@@ -253,29 +145,28 @@ class Setup:
     @cached_property
     def memory_map(self) -> MemoryMap | None:
         """Where everything sits in physical memory (see kcheck.facts.memory_map)."""
-        from kcheck.facts.memory_map import build_map
-
         return build_map(self)
 
     @cached_property
     def crashkernel_advised(self) -> int:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
-        kernel and initrd, or what it needs to run with a margin (KI014/KI015), when the images
-        and the initrd say (on a live host also what its service loads and KH008's need)."""
+        kernel and initrd and to run it with a margin (kcheck.facts.capture_memory), when the
+        images say (on a live host also what its service loads and KH008's run-time need)."""
         from kcheck.domain.crashkernel_advice import advised_size
         from kcheck.facts.memory_map import load_needed
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
         needs = [load_needed(self) or 0]
-        if self.kexec is not None and self.kexec.panic:
-            # what the capture kernel needs to run, with KI015's margin (rehearsal-calibrated)
-            from kcheck.facts.capture_memory import NotComputable, run_fact
+        from kcheck.facts.capture_memory import NotComputable, run_fact
 
-            try:
-                needs.append(int(run_fact(self, "run_comfortable")))  # type: ignore[call-overload]
-            except NotComputable:
-                pass
+        try:
+            # What the capture kernel needs to run, with the margin KI015 asks (the rehearsed model).
+            comfortable = run_fact(self, "run_comfortable")
+        except (NotComputable, MissingInput):
+            comfortable = None
+        if isinstance(comfortable, int):
+            needs.append(comfortable)
         if self.host is not None:
             # A live host knows more: what its service loads and kdumpctl's run-time estimate.
             needs += [value for name in ("capture.load_size", "capture.run_size")
@@ -307,13 +198,15 @@ class Setup:
     @cached_property
     def crashkernel_facts(self) -> dict[str, Any]:
         """What the system kernel will reserve, as plain values for rules."""
+        # lazy: the crashkernel= model (~850 lines) loads only when a rule asks about it
         from kcheck.domain.crashkernel import find_crashkernel, resolve_crashkernel
 
         assert self.cmdline is not None
-        tokens = find_crashkernel(self.cmdline.text, version=self.system.version)
+        # The boot line is tokenised once, by the pipeline; both reuse it.
+        tokens = find_crashkernel(self.cmdline.text, version=self.system.version, parsed=self.cmdline)
         facts: dict[str, Any] = {"present": bool(tokens), "count": len(tokens)}
         reservation = resolve_crashkernel(self.cmdline.text, version=self.system.version,
-                                          arch=self.system.arch, memory=self.memory)
+                                          arch=self.system.arch, memory=self.memory, parsed=self.cmdline)
         if reservation is None:
             return facts
         facts["raw"] = reservation.used_token.raw if reservation.used_token else tokens[-1].raw
@@ -341,36 +234,9 @@ class Setup:
         return facts
 
     def _crashkernel_alignment(self) -> int | None:
-        from kcheck.domain.crashkernel import offset_alignment
+        from kcheck.domain.crashkernel import offset_alignment  # lazy: as above
 
         config = self.system.config
         lpae = config is not None and config.enabled("ARM_LPAE")
-        page = 65536 if config is not None and config.enabled("PPC_64K_PAGES") else 4096
+        page = PPC_64K_PAGE_SIZE if config is not None and config.enabled("PPC_64K_PAGES") else PAGE_SIZE
         return offset_alignment(self.system.arch, self.system.version, arm_lpae=lpae, page_size=page)
-
-
-_KEXEC_FACTS = ("option", "load_needed", "run_needed", "run_comfortable", "run_detail", "image_matches",
-                "panic", "action", "file_syscall", "kernel_path", "initrd", "type", "unknown", "syscall",
-                "default_syscall")
-
-
-def _param_name(parts: list[str]) -> str:
-    """The parameter of ``param.<name>``: the rest of the path, dots included (``systemd.unit``)."""
-    if len(parts) < 2:
-        raise KeyError(".".join(parts))
-    return ".".join(parts[1:])
-
-
-def _leaf(parts: list[str], index: int = 1) -> str:
-    """``parts[index]`` when it is the path's last name; any other shape is an unknown fact."""
-    if len(parts) != index + 1:
-        raise KeyError(".".join(parts))
-    return parts[index]
-
-
-def _param(cmdline: Cmdline, name: str) -> Any:
-    """A parameter's value, ``True`` for a bare one, ``None`` when absent."""
-    if not cmdline.has(name):
-        return None
-    value = cmdline.get(name)
-    return True if value is None else value

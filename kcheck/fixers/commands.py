@@ -10,6 +10,7 @@ import shlex
 
 from kcheck.domain.cmdline import remove_params, set_param
 from kcheck.domain.kexec import canonical_option, option_words
+from kcheck.domain.shellwords import split_words
 
 
 def fix_cmdline(text: str, remove: list[str], add: list[str]) -> str:
@@ -25,7 +26,7 @@ def fix_cmdline(text: str, remove: list[str], add: list[str]) -> str:
 def fix_kexec(text: str, remove: list[str], add: list[str],
               append_remove: list[str], append_add: list[str]) -> str:
     """Edit a kexec command's options and its ``--append`` value."""
-    words = shlex.split(text)
+    words = split_words(text)
     start = next(i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "kexec") + 1
     prefix, args = words[:start], words[start:]
     for spelling in remove:

@@ -9,16 +9,16 @@ system kernel's fragment, because it is one build.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from kcheck.domain.cmdline import normalise_param
-from kcheck.domain.findings import Finding, Report, Severity
+from kcheck.domain.findings import EDITS, Finding, Report, Severity
 from kcheck.domain.kexec import canonical_option
+from kcheck.domain.records import field, record
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 
-@dataclass(frozen=True)
+@record
 class Requested:
     """A config value some rules need, with the rules that need it."""
 
@@ -27,7 +27,7 @@ class Requested:
     rules: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Manual:
     """A fix kcheck cannot apply by itself, and why."""
 
@@ -36,7 +36,7 @@ class Manual:
     reason: str
 
 
-@dataclass
+@record(frozen=False)
 class FixPlan:
     """Everything the findings ask to change, per target."""
 
@@ -52,9 +52,7 @@ class FixPlan:
     @property
     def rules(self) -> list[str]:
         return sorted({r for wanted in self.config.values() for req in wanted.values() for r in req.rules}
-                      | {rule for items in (self.cmdline_add, self.cmdline_remove, self.kexec_add,
-                                            self.kexec_remove, self.append_add, self.append_remove)
-                         for _, rule in items})
+                      | {rule for verb in EDITS for _, rule in getattr(self, verb)})
 
 
 def build_plan(report: Report, *, same_kernel: bool,
@@ -89,7 +87,7 @@ def _add(plan: FixPlan, finding: Finding, same_kernel: bool) -> None:
                 continue
             rules = (previous.rules if previous else ()) + (rule,)
             wanted[symbol] = Requested(symbol, value, rules)
-    for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove", "append_add", "append_remove"):
+    for name in EDITS:
         for item in getattr(fix, name):
             if _PLACEHOLDER.search(item):
                 plan.manual.append(Manual(rule, item, "fill in the part in <...> for this machine"))
@@ -100,14 +98,13 @@ def _add(plan: FixPlan, finding: Finding, same_kernel: bool) -> None:
                     plan.manual.append(conflict)
             elif (item, rule) not in getattr(plan, name):
                 getattr(plan, name).append((item, rule))
-    if fix.text and not (fix.config or fix.cmdline_add or fix.kexec_add or fix.append_add
-                         or fix.cmdline_remove or fix.kexec_remove or fix.append_remove):
+    if fix.text and not (fix.config or any(getattr(fix, verb) for verb in EDITS)):
         plan.manual.append(Manual(rule, finding.title, fix.text))
 
 
 #: Where a token names a parameter or option that takes one value: the boot command line, the
 #: kexec command and the capture command line.
-_ADDS = {"cmdline_add": "boot command line", "kexec_add": "kexec command", "append_add": "capture command line"}
+_ADDS = {verb: command for verb, (command, _) in EDITS.items() if verb.endswith("_add")}
 
 
 def _token_key(verb: str, token: str) -> str:
@@ -157,7 +154,7 @@ def merge_plan(plan: FixPlan, new: FixPlan) -> bool:
                                   f"{', '.join(previous.rules)} for the same {kernel} kernel")
                 if conflict not in plan.manual:
                     plan.manual.append(conflict)
-    for name in ("cmdline_add", "cmdline_remove", "kexec_add", "kexec_remove", "append_add", "append_remove"):
+    for name in EDITS:
         mine = getattr(plan, name)
         for item in getattr(new, name):
             if any(item[0] == have for have, _ in mine):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
+from kcheck.domain.compression import detect_compression
 from kcheck.domain.errors import InputError
 
 MiB = 1024 * 1024
@@ -56,8 +57,16 @@ def read_bounded(path: str, limit: int, *, what: str = "file") -> bytes:
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
     if len(data) > limit:
-        raise InputError(path, f"larger than {limit // MiB} MiB; too big to be a {what}")
+        raise InputError(path, f"larger than {size_text(limit)}; too big to be a {what}")
     return data
+
+
+def size_text(limit: int) -> str:
+    """A read limit as people write it: "32 MiB", "16 KiB", "4096 bytes"."""
+    for unit, name in ((MiB, "MiB"), (1024, "KiB")):
+        if limit >= unit and limit % unit == 0:
+            return f"{limit // unit} {name}"
+    return f"{limit} bytes"
 
 
 def read_head(path: str, size: int) -> bytes:
@@ -71,10 +80,39 @@ def read_head(path: str, size: int) -> bytes:
 
 
 def decode_text(path: str, data: bytes, *, what: str) -> str:
-    """Decode UTF-8 text, refusing binary data with a reason a user understands."""
-    if b"\0" in data:
-        raise InputError(path, f"contains NUL bytes; binary data, not a {what}")
+    """Decode UTF-8 text, refusing anything else with what it is: UTF-16, compressed
+    data, a NUL byte (with its offset), a byte that is not UTF-8."""
+    nul = data.find(b"\0")
+    if nul >= 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        found = text_encoding(data)
+        if found:
+            raise InputError(path, f"{found} text, not UTF-8; convert it first "
+                                   f"(iconv -f {found} -t UTF-8); not a {what}")
+        kind = detect_compression(data[:16])
+        if kind is not None:
+            raise InputError(path, f"{kind.value}-compressed data; decompress it first; not a {what}")
+        if nul >= 0:
+            line = data.count(b"\n", 0, nul) + 1
+            raise InputError(path, f"NUL byte at offset {nul} (line {line}); binary data, not a {what}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 text (bad byte at offset {exc.start}); not a {what}") from None
+
+
+def text_encoding(data: bytes) -> str | None:
+    """"UTF-16LE"/"UTF-16BE"/"UTF-32..." when ``data`` is text in one of them (a byte order
+    mark, or ASCII with every other byte NUL, as Windows editors write it), else None."""
+    boms = ((b"\xff\xfe\0\0", "UTF-32LE"), (b"\0\0\xfe\xff", "UTF-32BE"),
+            (b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE"))
+    for bom, name in boms:
+        if data.startswith(bom):
+            return name
+    head = data[:512]
+    if len(head) >= 8:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) == len(odd) and even.count(0) == 0 and even.isascii():
+            return "UTF-16LE"
+        if even.count(0) == len(even) and odd.count(0) == 0 and odd.isascii():
+            return "UTF-16BE"
+    return None

@@ -16,27 +16,19 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
+from kcheck.domain.memory import INITRD_FACTOR, MiB, load_size
 from kcheck.inputs.packages import installed_version
 from kcheck.domain.memparse import format_size
 
-PAGE = 4096
-MiB = 1024 * 1024
-#: Room kexec needs in the region beside the kernel and initrd: purgatory,
-#: the ELF core headers (at least 16K), boot parameters and, with older
-#: kexec-tools on x86, a copy of the first 640K (catalogue C.x86.fit).
-LOAD_OVERHEAD = 1 * MiB
-#: kdump-utils' estimate adds 16M to the kernel and 3x the initrd (it unpacks
-#: into memory and runs); its module and LUKS terms are not counted here.
-INITRD_FACTOR = 3
 
 CMDLINE = "/proc/cmdline"
 IOMEM = "/proc/iomem"
@@ -45,17 +37,17 @@ CRASH_SIZE = "/sys/kernel/kexec_crash_size"
 OSRELEASE = "/proc/sys/kernel/osrelease"
 EFIVARS = "/sys/firmware/efi/efivars"
 SMALL = 64 * 1024
-IOMEM_LIMIT = 16 * MiB
+IOMEM_LIMIT = 1 * MiB  # a large server's listing is under 200 KB
 
 
-@dataclass(frozen=True)
+@record
 class Unknowable:
     """A fact the tree cannot tell, and why."""
 
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class CrashRegion:
     start: int
     end: int
@@ -65,7 +57,7 @@ class CrashRegion:
         return self.end - self.start + 1
 
 
-@dataclass(frozen=True)
+@record
 class HostFacts:
     """What the host says about its kdump set-up, read once."""
 
@@ -87,6 +79,7 @@ class HostFacts:
     notes: tuple[str, ...] = field(default=())
     initrd_unpacked: int | None = None  # read from the initrd's archives; None when it is not one
     image_problem: str | None = None  # why the capture kernel file is not a kernel image
+    image_unreadable: str | None = None  # why the capture kernel file could not be read (mode 0600)
     #: The installed kexec-tools release and the database it was read from.
     kexec_tools: tuple[str, str] | None = None
 
@@ -100,11 +93,17 @@ class HostFacts:
 
     @property
     def crash_regions(self) -> tuple[CrashRegion, ...]:
-        if not self.iomem_readable or self.iomem is None:
+        if not self.iomem_readable or self.iomem is None or self.iomem.crash_problem:
             return ()
         return tuple(CrashRegion(r.start, r.end) for r in self.iomem.crash_regions)
 
+    def _crash_unknown(self) -> bool:
+        """The listing is readable but its crash regions are impossible (see iomem.crash_problem)."""
+        return self.iomem_readable and self.iomem is not None and self.iomem.crash_problem is not None
+
     def _crash_size(self) -> int | Unknowable:
+        if self._crash_unknown() and self.iomem is not None:
+            return Unknowable(f"{self.root.show(IOMEM)}: {self.iomem.crash_problem}")
         if self.iomem_readable:
             regions = self.crash_regions
             return regions[-1].size if regions else 0
@@ -132,7 +131,8 @@ class HostFacts:
             "crash.size": self._crash_size(),
             "crash.start": main.start if main else None,
             "crash.end": main.end if main else None,
-            "crash.regions": len(regions) if self.iomem_readable else not_root,
+            "crash.regions": self._crash_size() if self._crash_unknown() else
+                             len(regions) if self.iomem_readable else not_root,
             "secure_boot": self.secure_boot,
             "service.name": service.name if service else None,
             "service.settings": self.root.show(service.settings) if service and service.settings else None,
@@ -144,7 +144,8 @@ class HostFacts:
             "capture.kernel_exists": bool(service and service.kernel and
                                           self.root.is_file(service.kernel)),
             "capture.kernel_problem": service.kernel_problem if service else None,
-            "capture.kernel_is_image": None if self.image is None else self.image_problem is None,
+            "capture.kernel_is_image": (Unknowable(self.image_unreadable) if self.image_unreadable else
+                                        None if self.image is None else self.image_problem is None),
             "capture.image_problem": self.image_problem,
             "capture.initrd": service.initrd if service else None,
             "capture.initrd_exists": bool(service and service.initrd and
@@ -158,12 +159,12 @@ class HostFacts:
     def _sizes(self) -> dict[str, Any]:
         """Image, initrd and the memory they need in the crash region."""
         if self.image is None:
-            missing = Unknowable("the capture kernel image is not known")
+            missing = Unknowable(self.image_unreadable or "the capture kernel image is not known")
             return {"capture.image_size": missing, "capture.image_how": None,
                     "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
                     "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None}
         initrd = self.initrd_size or 0
-        load = _page_align(self.image.size) + _page_align(initrd) + LOAD_OVERHEAD
+        load = load_size(self.image.size, initrd)
         run, run_detail = self._run_need(initrd)
         initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
                        else "an initrd not built yet (counted as 0)")
@@ -199,10 +200,6 @@ def _boot_enabled(service: KdumpService | None) -> Any:
     return service.boot_enabled
 
 
-def _page_align(value: int) -> int:
-    return (value + PAGE - 1) // PAGE * PAGE
-
-
 def read_host(root: str) -> HostFacts:
     """Read every host fact under ``root``; only a missing /proc/cmdline is fatal."""
     host = HostRoot(root)
@@ -211,13 +208,18 @@ def read_host(root: str) -> HostFacts:
     release = _read_value(host, OSRELEASE)
     if release is None:
         notes.append(f"{host.show(OSRELEASE)} is missing: the running release is unknown")
-    iomem_text = host.read_optional(IOMEM, IOMEM_LIMIT, what="iomem listing")
+    iomem_text = host.read_optional(IOMEM, IOMEM_LIMIT, what="/proc/iomem listing")
     iomem = parse_iomem(iomem_text) if iomem_text is not None else None
     if iomem is None:
         notes.append(f"{host.show(IOMEM)} is missing: RAM size and crash regions unknown")
     elif iomem.zeroed:
         notes.append(f"{host.show(IOMEM)} was read without root (all addresses are zero): "
                      "run kcheck preflight as root to see the RAM size and crash regions")
+    elif iomem.crash_problem:
+        notes.append(f"{host.show(IOMEM)}: {iomem.crash_problem}: the crash region is taken as unknown")
+    if iomem is not None and iomem.skipped:
+        notes.append(f"{host.show(IOMEM)}: {len(iomem.skipped)} lines are not resources a kernel prints "
+                     f"(first: line {iomem.skipped[0]}); ignored")
     loaded = _read_int(host, CRASH_LOADED)
     crash_size = _read_int(host, CRASH_SIZE)
     secure_boot = _secure_boot(host)
@@ -234,15 +236,26 @@ def read_host(root: str) -> HostFacts:
     capture_kernel = capture_release = capture_config = None
     image = None
     image_problem = None
+    image_unreadable = None
     if service and service.kernel and host.is_file(service.kernel):
         capture_kernel = host.host_path(service.kernel)
         capture_release = _release_of(capture_kernel) or release
-        head = host.read_head(service.kernel, HEAD_SIZE)
-        image = image_memory(head, host.size(service.kernel) or 0)
-        image_problem = _not_an_image(host.real_file(service.kernel))
-        if image.how == "file size":
-            notes.append(f"{host.show(capture_kernel)}: memory need estimated from the file size "
-                         "(no bzImage init_size or ELF program headers)")
+        try:
+            head = host.read_head(service.kernel, HEAD_SIZE)
+        except InputError as exc:
+            if "permission denied" not in exc.message.lower():
+                raise
+            # Ubuntu installs kernel images 0600: as for an unreadable
+            # /proc/iomem, a note, and the checks that need the image skip.
+            image_unreadable = (f"{host.show(capture_kernel)} is not readable by this user ({exc.message}); "
+                                "run kcheck preflight as root to check the capture kernel image")
+            notes.append(f"{image_unreadable}: the checks of its format and size are skipped")
+        else:
+            image = image_memory(head, host.size(service.kernel) or 0)
+            image_problem = image.invalid or _not_an_image(host.real_file(service.kernel))
+    if image is not None and image.how == "file size":
+        notes.append(f"{host.show(capture_kernel)}: memory need estimated from the file size "
+                     "(no bzImage init_size or ELF program headers)")
     initrd_size = host.size(service.initrd) if service and service.initrd else None
     initrd_unpacked = _initrd_unpacked(host, service.initrd) if service and service.initrd and initrd_size else None
     if service and service.initrd is None:
@@ -258,7 +271,8 @@ def read_host(root: str) -> HostFacts:
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
                      image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem,
-                     kexec_tools=installed_version(host, "kexec-tools"), initrd_unpacked=initrd_unpacked)
+                     image_unreadable=image_unreadable, kexec_tools=installed_version(host, "kexec-tools"),
+                     initrd_unpacked=initrd_unpacked)
 
 
 def _initrd_unpacked(host: HostRoot, path: str) -> int | None:
@@ -274,8 +288,7 @@ def _initrd_unpacked(host: HostRoot, path: str) -> int | None:
 
 def _not_an_image(path: str) -> str | None:
     """Why the file kexec would load is no kernel image (from its bytes), or None."""
-    from kcheck.domain.errors import InputError
-    from kcheck.inputs.image import identify
+    from kcheck.inputs.image import identify  # lazy: the image readers, only when a capture kernel is named
 
     try:
         identify(path)

@@ -20,16 +20,18 @@ deliberately tiny so the pre-flight does not depend on it.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 HEAD_SIZE = 64 * 1024  # setup header, or ELF header plus program headers
 PT_LOAD = 1
 
 
-@dataclass(frozen=True)
+@record
 class ImageMemory:
     size: int
     how: str  # "init_size", "PT_LOAD", "file size"
+    invalid: str | None = None  # why the program headers cannot be those of a kernel image
 
 
 def image_memory(head: bytes, file_size: int) -> ImageMemory:
@@ -39,14 +41,20 @@ def image_memory(head: bytes, file_size: int) -> ImageMemory:
         if version >= 0x020A:
             return ImageMemory(struct.unpack_from("<I", head, 0x260)[0], "init_size")
     if head[:4] == b"\x7fELF":
-        loaded = _elf_load_size(head)
+        try:
+            loaded = _elf_load_size(head, file_size)
+        except ValueError as exc:
+            return ImageMemory(file_size, "file size", f"not a valid kernel image: {exc}")
         if loaded is not None:
             return ImageMemory(loaded, "PT_LOAD")
     return ImageMemory(file_size, "file size")
 
 
-def _elf_load_size(head: bytes) -> int | None:
-    """Sum of PT_LOAD p_memsz; None if the program headers are not within ``head``."""
+def _elf_load_size(head: bytes, file_size: int) -> int | None:
+    """Sum of PT_LOAD p_memsz; None if the program headers are not within ``head``.
+
+    ValueError when a segment lies outside the file or past the address space.
+    """
     if len(head) < 0x40:
         return None
     elf_class, data = head[4], head[5]
@@ -56,11 +64,13 @@ def _elf_load_size(head: bytes) -> int | None:
         phentsize, phnum = struct.unpack_from(end + "HH", head, 0x36)
         entry, type_at, memsz_at = end + "I", 0, 0x28
         memsz_fmt = end + "Q"
+        fields = end + "QQQQQ"  # p_offset, p_vaddr, p_paddr, p_filesz, p_memsz at 0x08
     elif elf_class == 1:
         phoff = struct.unpack_from(end + "I", head, 0x1C)[0]
         phentsize, phnum = struct.unpack_from(end + "HH", head, 0x2A)
         entry, type_at, memsz_at = end + "I", 0, 0x14
         memsz_fmt = end + "I"
+        fields = end + "IIIII"  # p_offset, p_vaddr, p_paddr, p_filesz, p_memsz at 0x04
     else:
         return None
     # Each entry must hold the fields read from it (Elf64_Phdr is 0x38 bytes,
@@ -69,8 +79,16 @@ def _elf_load_size(head: bytes) -> int | None:
     if phentsize < needed or phoff + phentsize * phnum > len(head):
         return None
     total = 0
+    bits = 64 if elf_class == 2 else 32
     for index in range(phnum):
         base = phoff + index * phentsize
         if struct.unpack_from(entry, head, base + type_at)[0] == PT_LOAD:
-            total += struct.unpack_from(memsz_fmt, head, base + memsz_at)[0]
+            offset, _, paddr, filesz, memsz = struct.unpack_from(fields, head, base + (8 if bits == 64 else 4))
+            if offset + filesz > file_size:
+                raise ValueError(f"PT_LOAD segment {index} ({filesz} bytes at offset {offset:#x}) "
+                                 f"lies outside the {file_size}-byte file")
+            if paddr + memsz > 1 << bits:
+                raise ValueError(f"PT_LOAD segment {index} ends past the {bits}-bit address space "
+                                 f"(p_paddr {paddr:#x} + p_memsz {memsz:#x})")
+            total += memsz
     return total

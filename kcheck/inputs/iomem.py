@@ -18,7 +18,8 @@ regions can be known.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 _LINE_RE = re.compile(r"^(?P<indent> *)(?P<start>[0-9a-fA-F]+)-(?P<end>[0-9a-fA-F]+) : (?P<name>.*?)\s*$")
 
@@ -26,7 +27,7 @@ CRASH_KERNEL = "Crash kernel"
 SYSTEM_RAM = "System RAM"
 
 
-@dataclass(frozen=True)
+@record
 class Resource:
     """One line of /proc/iomem: ``[start, end]`` inclusive, as the kernel prints it."""
 
@@ -40,10 +41,18 @@ class Resource:
         return self.end - self.start + 1
 
 
-@dataclass(frozen=True)
+#: A kernel reserves at most two "Crash kernel" regions: crashkernel=X (or
+#: X,high) and its low part (crashkernel=Y,low or the automatic one).
+MAX_CRASH_REGIONS = 2
+_ADDRESS_DIGITS = 16  # r_show() prints at most 64-bit addresses
+
+
+@record
 class Iomem:
     resources: tuple[Resource, ...]
     skipped: tuple[int, ...]  # 1-based numbers of lines that are not resources
+    crash_regions: tuple[Resource, ...] = ()  # every "Crash kernel" region, in the order listed (low first)
+    crash_problem: str | None = None  # why the regions cannot be those of a running kernel
 
     @property
     def zeroed(self) -> bool:
@@ -54,11 +63,6 @@ class Iomem:
     def system_ram(self) -> int:
         """Total "System RAM", summed as kdump-utils' get_system_size() does."""
         return sum(r.size for r in self.resources if r.name == SYSTEM_RAM)
-
-    @property
-    def crash_regions(self) -> tuple[Resource, ...]:
-        """Every "Crash kernel" region, in the order listed (low first)."""
-        return tuple(r for r in self.resources if r.name == CRASH_KERNEL)
 
     @property
     def crash_main(self) -> Resource | None:
@@ -78,9 +82,30 @@ def parse_iomem(text: str) -> Iomem:
         if match is None:
             skipped.append(number)
             continue
+        if len(match["start"]) > _ADDRESS_DIGITS or len(match["end"]) > _ADDRESS_DIGITS:
+            skipped.append(number)  # wider than 64 bits: no kernel prints that
+            continue
         start, end = int(match["start"], 16), int(match["end"], 16)
         if end < start:
             skipped.append(number)
             continue
         resources.append(Resource(start, end, match["name"], len(match["indent"]) // 2))
-    return Iomem(tuple(resources), tuple(skipped))
+    crash = tuple(r for r in resources if r.name == CRASH_KERNEL)
+    return Iomem(tuple(resources), tuple(skipped), crash, _crash_problem(crash))
+
+
+def _crash_problem(regions: tuple[Resource, ...]) -> str | None:
+    """What makes the "Crash kernel" regions impossible for a running kernel, or None.
+
+    Then no region can be trusted: the checks that need one are not judged
+    (never a silent "WILL capture" on a forged or corrupt listing).
+    """
+    if len(regions) > MAX_CRASH_REGIONS:
+        return (f"{len(regions)} 'Crash kernel' regions; a kernel reserves at most {MAX_CRASH_REGIONS} "
+                "(crashkernel= and its low part)")
+    ordered = sorted(regions, key=lambda r: r.start)
+    for before, after in zip(ordered, ordered[1:]):
+        if after.start <= before.end:
+            return (f"'Crash kernel' regions {before.start:#x}-{before.end:#x} and {after.start:#x}-{after.end:#x} "
+                    "overlap; a kernel never reserves overlapping regions")
+    return None

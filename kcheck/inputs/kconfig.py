@@ -24,7 +24,6 @@ from kcheck.domain.version import KernelVersion
 
 #: Real configs are 100-300 KiB; anything this large is not one.
 CONFIG_LIMIT = 32 * MiB
-GZIP_MAGIC = b"\x1f\x8b"
 
 # What kconfig writes (confdata.c), framed by a "\n" on each side: patterns
 # that begin with a literal "\n" let the regex engine skip from line to line
@@ -56,6 +55,10 @@ class KernelConfig:
     header_arch: str | None
     warnings: tuple[str, ...] = field(default=())
     header_release: str | None = None  # as written, e.g. "4.18.0-348.el8.x86_64"
+    #: When the config was read out of a kernel image (CONFIG_IKCONFIG): the image's
+    #: architecture from its ELF machine or boot header, and which of them said so.
+    container_arch: str | None = None
+    container: str | None = None
 
     def get(self, symbol: str) -> str | None:
         return self.values.get(symbol)
@@ -314,7 +317,7 @@ def _unquote(value: str) -> str:
 
 
 def read_config(path: str) -> KernelConfig:
-    """Read a ``.config``, ``.config.gz`` or an image with an embedded config."""
+    """Read a ``.config`` (also gzip, xz or bzip2 compressed) or an image with an embedded config."""
     return config_from_bytes(path, read_bounded(path, CONFIG_LIMIT, what="kernel .config"))
 
 
@@ -322,26 +325,45 @@ def config_from_bytes(path: str, data: bytes) -> KernelConfig:
     """Parse the bytes of ``path`` (read by the caller: a batch reads each file once)."""
     if not data.strip():
         raise InputError(path, "empty file; not a kernel .config")
-    if data.startswith(GZIP_MAGIC):
-        data = _gunzip(path, data)
-    elif b"\0" in data[:4096]:
-        data = _embedded_config(path)
+    from kcheck.inputs.config_unpack import compression_of
+
+    kind = compression_of(data)
+    if kind is not None:
+        from kcheck.inputs.config_unpack import unpack
+
+        data = unpack(path, data, kind, CONFIG_LIMIT)
+    if b"\0" in data[:4096] and not _text_with_nul(data):  # an image (or a compressed one)
+        config = parse_config_text(decode_text(path, _embedded_config(path), what="kernel .config"), path)
+        return _with_container(config, path)
     return parse_config_text(decode_text(path, data, what="kernel .config"), path)
 
 
-def _gunzip(path: str, data: bytes) -> bytes:
-    import zlib  # small, but only gzipped configs need it
+def _text_with_nul(data: bytes) -> bool:
+    """A config that went wrong (a NUL byte in it, UTF-16), rather than a kernel image:
+    decode_text then says what was found instead of "not a kernel image"."""
+    from kcheck.inputs.files import text_encoding
 
-    inflater = zlib.decompressobj(wbits=31)
+    if text_encoding(data):
+        return True
+    head = data[:data.find(b"\0")]
+    return head.startswith((b"#", b"CONFIG_")) and head.isascii() and \
+        all(32 <= c < 127 or c in (9, 10, 13) for c in head)
+
+
+def _with_container(config: KernelConfig, path: str) -> KernelConfig:
+    """The config read from an image, with the image's own architecture (headers only)."""
+    from kcheck.domain.records import replace
+    from kcheck.inputs.image import read_image
+
     try:
-        out = inflater.decompress(data, CONFIG_LIMIT + 1)
-    except zlib.error as exc:
-        raise InputError(path, f"corrupt gzip data ({exc})") from None
-    if len(out) > CONFIG_LIMIT:
-        raise InputError(path, f"decompresses to more than {CONFIG_LIMIT // MiB} MiB; not a kernel .config")
-    if not inflater.eof:
-        raise InputError(path, "truncated gzip data")
-    return out
+        image = read_image(path)
+    except InputError:
+        return config
+    if image.arch is None:
+        return config
+    how = "ELF machine" if "elf" in str(image.format).lower() or "vmlinux" in str(image.format).lower() \
+        else "boot header"
+    return replace(config, container_arch=image.arch, container=f"the image's {how} ({image.format})")
 
 
 def _embedded_config(path: str) -> bytes:
@@ -353,6 +375,13 @@ def _embedded_config(path: str) -> bytes:
     except InputError as exc:
         raise InputError(path, f"binary data, not a kernel .config ({exc.message})") from None
     if config is None:
+        from kcheck.inputs.files import read_head
+        from kcheck.inputs.image.compression import detect_compression
+
+        kind = detect_compression(read_head(path, 16))
+        if kind is not None:  # a bare compressed file: a config compressed some other way, most likely
+            raise InputError(path, f"{kind.value}-compressed data holding no kernel config text; if it is "
+                                   f"a compressed .config, decompress it first")
         raise InputError(path, "kernel image without an embedded config (CONFIG_IKCONFIG is off); "
                                "pass the .config it was built from")
     return config

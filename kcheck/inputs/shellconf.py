@@ -16,7 +16,8 @@ way kdumpctl's kdump_read_conf()/parse_config() do (kdump-utils kdumpctl).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from kcheck.domain.records import record
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACE_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+])([^}]*))?\}")
@@ -29,7 +30,7 @@ _ASSIGN_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 EXPANSION_BUDGET = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class ShellVars:
     """Variables a sourced file would set, with the line each was set on."""
 
@@ -215,7 +216,7 @@ def _statement(scan: _Scanner, values: dict[str, str], lines: dict[str, int]) ->
         scan.skip_blanks()
 
 
-@dataclass(frozen=True)
+@record
 class KdumpConf:
     """``/etc/kdump.conf`` directives in file order, and what kdumpctl would refuse."""
 

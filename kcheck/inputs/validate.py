@@ -13,6 +13,7 @@ from typing import Any
 
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.resources import data_path
+from kcheck.inputs.files import decode_text, read_bounded
 
 TOML_LIMIT = 4 * 1024 * 1024
 #: Deepest nesting of tables/arrays a user document may have.  Real rules nest
@@ -23,16 +24,12 @@ MAX_DEPTH = 64
 
 def read_toml(path: str, what: str, limit: int = TOML_LIMIT) -> dict[str, Any]:
     """Read a bounded TOML file; any problem is one :class:`InputError` naming ``path``."""
-    from kcheck.inputs.files import read_bounded
-
     return parse_toml(read_bounded(path, limit, what=what), path, what)
 
 
 def parse_toml(data: bytes, source: str, what: str, error: type[KcheckError] = InputError) -> dict[str, Any]:
     """TOML bytes as a document; undecodable, invalid or too deeply nested input is ``error``."""
     import tomllib
-
-    from kcheck.inputs.files import decode_text
 
     text = decode_text(source, data, what=what)
     if not text.strip():

@@ -21,9 +21,10 @@ What this layer does, and nothing else:
   - any other parse error is reported with the file and line kconfiglib gave.
 
 A known semantic gap that no tokenizer change fixes: Linux v6.11 changed how
-a choice whose default is rejected by the config picks its member (the C tool
-takes the first visible member, kconfiglib the default).  :func:`semantic_caveats`
-names it so callers can say that ``--verify-with-kbuild`` is the reference.
+a choice picks its member when the .config's pick is not visible;
+:mod:`kcheck.kconfig.choice_rules` teaches kconfiglib the new rules, and
+:func:`semantic_caveats` names what is still known to differ, so callers can
+say that ``--verify-with-kbuild`` is the reference.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def _compat_class() -> type:
             if construct is not None:
                 raise UnsupportedSyntax(construct, self.filename, self.linenr)
             super()._parse_error(msg)
+
+        def load_config(self, filename: Any = None, replace: bool = True, verbose: Any = None) -> Any:
+            # A new .config starts the kernel's choice priorities afresh (choice_rules).
+            if replace and getattr(self, "choice_seq", None) is not None:
+                self.choice_seq.clear()
+            return super().load_config(filename, replace, verbose)
 
         def _parse_assignment(self, s: str) -> Any:
             # An unknown first word ("transitional") lands here as if it were a
@@ -139,11 +146,10 @@ def parse_kconfig(kernel_src: str, top: str = "Kconfig") -> Any:
 
 
 def semantic_caveats(kernel_version: tuple[int, int]) -> list[str]:
-    """Known differences between kconfiglib 14.1.0 and the kernel's C kconfig for a version."""
-    caveats: list[str] = []
+    """Known differences between kconfiglib 14.1.0 (with this layer) and the kernel's C kconfig."""
+    caveats = ["kconfiglib promotes an m to y through `imply` where the kernel does not (Linux 6.1 "
+               "symbol.c); --verify-with-kbuild checks the whole .config with the kernel's own olddefconfig"]
     if kernel_version >= (6, 11):
-        caveats.append(
-            "Linux 6.11+ choice rules differ from kconfiglib 14.1.0 (a rejected choice default "
-            "makes the kernel pick the first visible member): verify with --verify-with-kbuild"
-        )
+        caveats.append("Linux 6.11+ choice rules (a rejected choice default makes the kernel pick another "
+                       "member) are emulated for kconfiglib 14.1.0; --verify-with-kbuild is the reference")
     return caveats

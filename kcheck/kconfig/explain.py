@@ -6,11 +6,12 @@ talks about ("CONFIG_X86_UP_APIC needs !CONFIG_SMP; CONFIG_SMP=y in capture.conf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from kcheck.domain.records import record
 
-@dataclass(frozen=True)
+
+@record
 class Why:
     """The need that brought a symbol into the search, for the reason text."""
 

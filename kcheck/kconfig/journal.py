@@ -25,12 +25,15 @@ class Journal:
 
     def rollback(self, mark: int) -> None:
         while len(self.journal) > mark:
-            sym, user_value, choice_state, added, reason, pin = self.journal.pop()
+            sym, user_value, choice_state, added, reason, pin, seq = self.journal.pop()
             name = sym.name
             if user_value is None:
                 sym.unset_value()
             else:
                 sym.set_value(user_value)
+            order = getattr(sym.kconfig, "choice_seq", None)
+            if order is not None and sym.choice is not None:
+                self._restore(order, name, seq)  # the member's place in the 6.11+ choice priority
             if choice_state is not None:
                 choice, c_value, c_sel = choice_state
                 choice.user_value, choice.user_selection = c_value, c_sel
@@ -40,7 +43,7 @@ class Journal:
             self._restore(self.pinned, name, pin)
 
     @staticmethod
-    def _restore(d: dict[str, str], key: str, old: str | None) -> None:
+    def _restore(d: dict[str, Any], key: str, old: Any) -> None:
         if old is None:
             d.pop(key, None)
         else:
@@ -51,9 +54,9 @@ class Journal:
         choice = sym.choice
         state = (choice, choice.user_value, choice.user_selection) if choice is not None else None
         name = sym.name
-        self.journal.append(
-            (sym, sym.user_value, state, self.added.get(name), self.reasons.get(name), self.pinned.get(name))
-        )
+        order = getattr(sym.kconfig, "choice_seq", None) or {}
+        self.journal.append((sym, sym.user_value, state, self.added.get(name), self.reasons.get(name),
+                             self.pinned.get(name), order.get(name)))
         sym.set_value(value)
         if name not in self.pin_owner or self.pin_owner[name] != "requested":
             self.added[name] = value

@@ -6,23 +6,29 @@ in places (m->y promotion through ``imply``, Linux 6.11+ choice rules).  When
 ``scripts/kconfig/merge_config.sh -m`` and resolved with ``make O=<tmp>
 olddefconfig``; kconfiglib's answer is compared with it.
 
-The source tree is never written: everything goes to a temporary ``O=``
-directory (the kernel Makefile builds scripts/basic/fixdep and
-scripts/kconfig/conf there).  Host tools needed: make, gcc (HOSTCC), flex and
-bison (scripts/kconfig/lexer.l, parser.y), bash (merge_config.sh).
+The source tree is never written: everything goes to an ``O=`` directory
+in kcheck's cache (``~/.cache/kcheck/kbuild/<tree+ARCH>``), where the kernel
+Makefile builds scripts/basic/fixdep and scripts/kconfig/conf once; later
+runs only run conf (a fresh O= costs ~2x more).  The directory is locked
+while in use, so parallel kcheck processes take turns.  Host tools needed:
+make, gcc (HOSTCC), flex and bison (scripts/kconfig/lexer.l, parser.y), bash
+(merge_config.sh).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 from kcheck.domain.errors import InputError
-from kcheck.kconfig.tree import kernel_arch
+from kcheck.kconfig.tree import default_cache_dir, kernel_arch
 
 HOST_TOOLS = {"make": "make", "gcc": "gcc", "flex": "flex", "bison": "bison", "bash": "bash"}
 _SET = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
@@ -94,28 +100,57 @@ def verify_with_kbuild(
     if base_config is not None and not os.path.isfile(base_config):
         raise InputError(base_config, "cannot read config: no such file")
     frag_text = "\n".join(lines if lines is not None else fragment_lines(fragment)) + "\n"
-    with tempfile.TemporaryDirectory(prefix="kcheck-kbuild-") as tmp:
-        objdir = os.path.join(tmp, "obj")
-        os.mkdir(objdir)
-        base = os.path.join(tmp, "base.config")
+    with _objdir(src, karch) as objdir:
+        base = os.path.join(objdir, "kcheck-base.config")
         if base_config is not None:
             shutil.copyfile(base_config, base)
         else:
             open(base, "w").close()
-        frag = os.path.join(tmp, "kcheck.fragment")
+        frag = os.path.join(objdir, "kcheck-fragment.config")
         with open(frag, "w") as f:
             f.write(frag_text)
         merge = os.path.join(src, "scripts", "kconfig", "merge_config.sh")
         if os.path.isfile(merge):
             # -m: only merge (no make); -O: write .config into the object dir.
-            _run(["bash", merge, "-m", "-O", objdir, base, frag], tmp, kernel_src, timeout, "merge_config.sh")
+            _run(["bash", merge, "-m", "-O", objdir, base, frag], objdir, kernel_src, timeout, "merge_config.sh")
         else:
             _merge_like_merge_config(base, frag, os.path.join(objdir, ".config"))
         env = {**os.environ, "ARCH": karch}
         env.pop("KCONFIG_CONFIG", None)
         _run(["make", "-s", "-C", src, f"O={objdir}", f"ARCH={karch}", "olddefconfig"],
-             tmp, kernel_src, timeout, "make olddefconfig", env)
+             objdir, kernel_src, timeout, "make olddefconfig", env)
         return read_dotconfig(os.path.join(objdir, ".config"))
+
+
+@contextmanager
+def _objdir(src: str, karch: str) -> Iterator[str]:
+    """The cached O= directory for (tree, ARCH), locked for this process; a temp one if the cache is unusable."""
+    key = hashlib.sha256(f"{src}\0{karch}".encode()).hexdigest()[:16]
+    path = os.path.join(os.path.dirname(default_cache_dir()), "kbuild", f"{os.path.basename(src)}-{karch}-{key}")
+    try:
+        os.makedirs(path, exist_ok=True)
+        lock = open(os.path.join(path, ".kcheck-lock"), "w")
+    except OSError:
+        with tempfile.TemporaryDirectory(prefix="kcheck-kbuild-") as tmp:
+            yield tmp
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield path
+
+
+def read_fragment_line(line: str) -> tuple[str, str]:
+    """(name, value) of one fragment line, values as read_dotconfig gives them."""
+    m = _SET.match(line)
+    if m:
+        val = m.group(2)
+        if len(val) >= 2 and val[0] == val[-1] == '"':
+            val = val[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return m.group(1), val
+    m = _UNSET.match(line)
+    if m:
+        return m.group(1), "n"
+    raise ValueError(f"not a .config line: {line!r}")
 
 
 def _merge_like_merge_config(base: str, frag: str, out: str) -> None:

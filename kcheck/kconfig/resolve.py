@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.kconfig.compat import semantic_caveats
+from kcheck.domain.records import field, record
 from kcheck.kconfig.explain import Failure, dep_text
 from kcheck.kconfig.solver import Solver
 
 MAX_ROUNDS = 4
 
 
-@dataclass(frozen=True)
+@record
 class Resolution:
     """What ``kcheck fix --kernel-src`` needs to write and explain a fragment."""
 
@@ -34,6 +35,7 @@ class Resolution:
     lines: tuple[str, ...] = ()  # the fragment in .config syntax, same order as assignments
     values: dict[str, str] = field(default_factory=dict)  # every symbol after applying the fragment
     warnings: tuple[str, ...] = ()  # kconfiglib warnings raised while evaluating
+    notes: tuple[str, ...] = ()  # where kconfiglib may differ from this tree's own kconfig
 
     @property
     def ok(self) -> bool:
@@ -152,43 +154,20 @@ def resolve(kconf: Any, base_config_path: str | None, requested: dict[str, str])
             unresolved[name] = f"CONFIG_{name} is not defined in this Kconfig tree (for this architecture)"
 
     solver = Solver(kconf, base_label, defined)
-    failed: dict[str, str] = {}
-    for _round in range(MAX_ROUNDS):
-        progress = False
-        for name, value in defined.items():
-            sym = kconf.syms[name]
-            if name in failed:
-                continue
-            if _same(kconf, name, value, sym.str_value) and _user_holds(sym, value):
-                continue
-            mark = solver.checkpoint()
-            try:
-                solver.want(sym, value, None)
-                progress = True
-            except Failure as e:
-                solver.rollback(mark)
-                failed[name] = str(e)
-        if not progress:
-            break
-    unresolved.update(failed)
+    failed = _search(kconf, solver, defined)
 
-    fragment: dict[str, str] = dict(wanted)
+    # The fragment: what was asked (and exists here), then what the search added.
+    fragment: dict[str, str] = dict(defined)
     for name, value in solver.added.items():
         fragment.setdefault(name, value)
-
-    values = apply_fragment(kconf, base_config_path, fragment)
+    values, dropped = _keep_what_sticks(kconf, base_config_path, fragment, wanted)
+    for name, why in dropped.items():
+        # The search's reason says why in words; the read-back only that it did not stick.
+        # An added line another one superseded (NOHIGHMEM=y, then HIGHMEM64G=y in
+        # the same choice) is simply not written: only requests can be unmet.
+        if name in wanted:
+            unresolved[name] = failed.get(name, why)
     warnings = tuple(kconf.warnings)
-    for name, value in fragment.items():
-        if name in unresolved or name not in kconf.syms or not kconf.syms[name].nodes:
-            continue
-        got = values.get(name)
-        if not _same(kconf, name, value, got):
-            shown = got if got is not None else "absent from .config"
-            who = "requested" if name in wanted else "added"
-            unresolved[name] = (
-                f"CONFIG_{name}={value} ({who}) does not stick: olddefconfig gives {shown}"
-                + (f" ({dep_text(kconf.syms[name])})" if kconf.syms[name].visibility == 0 else "")
-            )
 
     changed = {
         n: (before.get(n, "n"), values.get(n, "n"))
@@ -203,7 +182,67 @@ def resolve(kconf: Any, base_config_path: str | None, requested: dict[str, str])
         lines=tuple(config_line(kconf, n, v) for n, v in fragment.items()),
         values=values,
         warnings=warnings,
+        notes=tuple(semantic_caveats(getattr(kconf, "kcheck_version", (0, 0)))),
     )
+
+
+def _search(kconf: Any, solver: Solver, defined: dict[str, str]) -> dict[str, str]:
+    """Ask the solver for every request, retrying the failed ones while any other succeeds.
+
+    A request can fail only because another one is not in yet (HIGHMEM4G
+    before CRASH_DUMP on i386); so every round retries all failures, and the
+    search stops when a round changes nothing.  Returns name -> why for the
+    requests that still fail (the read-back decides whether they stick anyway).
+    """
+    failed: dict[str, str] = {}
+    for _round in range(MAX_ROUNDS):
+        progress = False
+        for name, value in defined.items():
+            sym = kconf.syms[name]
+            if _same(kconf, name, value, sym.str_value) and _user_holds(sym, value):
+                failed.pop(name, None)
+                continue
+            mark = solver.checkpoint()
+            try:
+                solver.want(sym, value, None)
+            except Failure as e:
+                solver.rollback(mark)
+                failed[name] = str(e)
+            else:
+                failed.pop(name, None)
+                progress = progress or solver.checkpoint() > mark
+        if not progress:
+            break
+    return failed
+
+
+def _keep_what_sticks(kconf: Any, base_config_path: str | None, fragment: dict[str, str],
+                      wanted: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Apply the fragment as merge_config.sh + olddefconfig would; remove every line that does not stick.
+
+    Removing a line can change what the others do (a choice member's ``n``),
+    so the fragment is applied again until every remaining line reads back.
+    ``fragment`` is edited in place; returns the final values and name -> why
+    for each removed line.
+    """
+    dropped: dict[str, str] = {}
+    while True:
+        values = apply_fragment(kconf, base_config_path, fragment)
+        gone = {}
+        for name, value in fragment.items():
+            got = values.get(name)
+            if not _same(kconf, name, value, got):
+                shown = got if got is not None else "absent from .config"
+                who = "requested" if name in wanted else "added"
+                gone[name] = (
+                    f"CONFIG_{name}={value} ({who}) does not stick: olddefconfig gives {shown}"
+                    + (f" ({dep_text(kconf.syms[name])})" if kconf.syms[name].visibility == 0 else "")
+                )
+        if not gone:
+            return values, dropped
+        for name, why in gone.items():
+            del fragment[name]
+            dropped[name] = why
 
 
 def _user_holds(sym: Any, value: str) -> bool:

@@ -14,15 +14,18 @@ walks what decides a symbol's value in the kernel's kconfig semantics
   turning off the selector;
 * ``default ... if COND`` for symbols without a prompt.
 
+* ``default EXPR`` / ``def_bool EXPR`` of a symbol without a prompt, made
+  true through what EXPR is made of (ARCH_SUPPORTS_CRASH_DUMP on 6.12).
+
 Every tentative change goes through a journal so alternatives can be tried and
 rolled back; among working alternatives the one with the fewest extra
-assignments wins, ties go to the option that comes first in the menu (which is
-the choice's own order, so HIGHMEM4G before HIGHMEM64G).
+assignments wins; ties go to the one that turns fewer options off, then the
+one that touches the fewest other symbols, then the option that comes first
+in the menu (:mod:`kcheck.kconfig.search`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from kcheck.kconfig.explain import (
@@ -30,90 +33,13 @@ from kcheck.kconfig.explain import (
     Why,
     dep_text,
     forced_text,
-    never_true,
     term_str,
 )
-from kcheck.kconfig.journal import Journal
-
-MAX_DEPTH = 24
+from kcheck.kconfig.search import MAX_DEPTH, Search
 
 
-class Solver(Journal):
-    """Stateful search over one loaded ``Kconfig`` (the base config already loaded)."""
-
-    def __init__(self, kconf: Any, base_label: str, pinned: dict[str, str]) -> None:
-        import kconfiglib
-
-        super().__init__(pinned)
-        self.k = kconf
-        self.kl = kconfiglib
-        self.base_label = base_label
-        self._order: dict[int, int] | None = None
-        self._fixed: dict[int, bool] = {}
-        self._active: set[int] = set()
-
-    # -- helpers -----------------------------------------------------------------------
-
-    def order(self, expr: Any) -> int:
-        """Menu position of the first symbol in ``expr`` (tie-break between alternatives)."""
-        if self._order is None:
-            self._order = {}
-            for i, node in enumerate(self.k.node_iter()):
-                self._order.setdefault(id(node.item), i)
-        best = 1 << 30
-        for sym in self.kl.expr_items(expr):
-            best = min(best, self._order.get(id(sym), 1 << 30))
-        return best
-
-    def is_fixed(self, sym: Any, depth: int = 0) -> bool:
-        """True when no user assignment can change ``sym`` (no prompt, inputs all fixed).
-
-        This is what "on this architecture" means: e.g. X86_32 on ARCH=x86_64
-        is `def_bool y depends on !64BIT` and 64BIT has no prompt there.
-        """
-        kl = self.kl
-        if sym.is_constant or sym.__class__ is not kl.Symbol:
-            return True
-        key = id(sym)
-        if key in self._fixed:
-            return self._fixed[key]
-        if depth > MAX_DEPTH or sym.choice is not None or any(
-            node.prompt and not never_true(node.prompt[1]) for node in sym.nodes
-        ):
-            self._fixed[key] = False
-            return False
-        self._fixed[key] = True  # provisional, breaks cycles
-        inputs = [sym.direct_dep, sym.rev_dep, sym.weak_rev_dep]
-        for value, cond in sym.defaults:
-            inputs += [value, cond]
-        fixed = all(self.is_fixed(s, depth + 1) for e in inputs for s in kl.expr_items(e))
-        self._fixed[key] = fixed
-        return fixed
-
-    def now(self, sym: Any) -> str:
-        value = sym.str_value if sym.str_value != "" else '""'
-        return f"CONFIG_{sym.name}={value} in {self.base_label}"
-
-    # -- the search --------------------------------------------------------------------
-
-    def cheapest(self, alternatives: list[tuple[int, Callable[[], None]]], what: str) -> None:
-        """Try each alternative, keep the one with the fewest extra assignments."""
-        best: tuple[int, int, int] | None = None
-        failures: list[str] = []
-        for idx, (order, attempt) in enumerate(alternatives):
-            mark = self.checkpoint()
-            try:
-                attempt()
-            except Failure as e:
-                failures.append(str(e))
-            else:
-                cost = (len(self.journal) - mark, order, idx)
-                if best is None or cost < best:
-                    best = cost
-            self.rollback(mark)
-        if best is None:
-            raise Failure(f"{what}: " + "; or ".join(dict.fromkeys(failures)) if failures else what)
-        alternatives[best[2]][1]()
+class Solver(Search):
+    """What decides a symbol's value, walked backwards from the value wanted."""
 
     def make_true(self, expr: Any, need: int, why: Why, depth: int) -> None:
         kl = self.kl
@@ -125,10 +51,7 @@ class Solver(Journal):
             if expr.__class__ is kl.Choice:
                 raise Failure(f"CONFIG_{why.requester} needs the choice '{expr.name}'")
             if self.is_fixed(expr):
-                raise Failure(
-                    f"CONFIG_{why.requester} needs {why.need}, which is "
-                    f"{expr.str_value or 'unset'} on this architecture"
-                )
+                raise Failure(f"CONFIG_{why.requester} needs {why.need}, which {self.fixed_text(expr)}")
             value = "m" if need == 1 and expr.orig_type is kl.TRISTATE else "y"
             self.want(expr, value, self._sub(why, expr), depth + 1)
             return
@@ -158,10 +81,7 @@ class Solver(Journal):
             raise Failure(f"CONFIG_{why.requester} needs {why.need}: dependency chain too deep")
         if expr.__class__ is not tuple:
             if self.is_fixed(expr):
-                raise Failure(
-                    f"CONFIG_{why.requester} needs {why.need}, but CONFIG_{expr.name} is "
-                    f"{expr.str_value} on this architecture"
-                )
+                raise Failure(f"CONFIG_{why.requester} needs {why.need}, but {self.fixed_text(expr, named=True)}")
             self.want(expr, "n", why if why.locked else Why(why.requester, f"!CONFIG_{expr.name}"), depth + 1)
             return
         op = expr[0]
@@ -239,9 +159,11 @@ class Solver(Journal):
         prompts = [n for n in sym.nodes if n.prompt]
         if sym.choice is not None:
             choice = sym.choice
-            for node in choice.nodes:
-                if node.prompt and kl.expr_value(node.prompt[1]) < tri:
-                    cond = node.prompt[1]
+            # Linux 6.11+: a choice with a hidden prompt still takes a member (choice_rules).
+            conds = ([choice.direct_dep] if getattr(self.k, "choice_rules_611", False)
+                     else [n.prompt[1] for n in choice.nodes if n.prompt])
+            for cond in conds:
+                if kl.expr_value(cond) < tri:
                     self.make_true(cond, tri, Why(sym.name, term_str(cond)), depth + 1)
         alts = []
         for node in prompts:
@@ -283,24 +205,60 @@ class Solver(Journal):
             if sym.tri_value > tri:
                 raise Failure(forced_text(sym))
             raise Failure(f"CONFIG_{sym.name} cannot be set to {value} ({dep_text(sym)})")
-        # No prompt: the value comes from `depends on` + defaults or from selects.
-        me = Why(why.requester, why.need, True) if why else Why(sym.name, f"CONFIG_{sym.name}")
+        self._want_promptless(sym, tri, why, depth)
+
+    def _want_promptless(self, sym: Any, tri: int, why: Why | None, depth: int) -> None:
+        """A symbol without a prompt takes its value from `depends on` + defaults, selects and implies.
+
+        A default may be an expression (`def_bool X86_64 || (X86_32 && HIGHMEM)`,
+        `def_bool PM_SLEEP_SMP`): it is made true by setting what it is made of.
+        Each alternative is checked by reading the symbol back, since an earlier
+        `default` whose condition holds hides the later ones.
+        """
+        kl = self.kl
+        me = self._promptless_why(sym, why)
         if kl.expr_value(sym.direct_dep) < tri:
             self.make_true(sym.direct_dep, tri, me, depth + 1)
         if sym.tri_value >= tri:
             return
         alts = []
         for dval, cond in sym.defaults:
-            if kl.expr_value(dval) >= tri:
-                alts.append((self.order(cond), (lambda c=cond: self.make_true(c, tri, me, depth + 1))))
-        for term in kl.split_expr(sym.rev_dep, kl.OR):
-            if term is not self.k.n:
-                alts.append((self.order(term), (lambda t=term: self.make_true(t, tri, me, depth + 1))))
+            if dval.__class__ is not tuple and dval.is_constant and kl.expr_value(dval) < tri:
+                continue
+            alts.append((self.order(cond) if kl.expr_value(dval) >= tri else self.order(dval),
+                         (lambda d=dval, c=cond: self._reach(sym, tri, (c, d), me, depth))))
+        for dep in (sym.rev_dep, sym.weak_rev_dep):
+            for term in kl.split_expr(dep, kl.OR):
+                if term is not self.k.n:
+                    alts.append((self.order(term), (lambda t=term: self._reach(sym, tri, (t,), me, depth))))
         if not alts:
             raise Failure(f"CONFIG_{sym.name} has no prompt and nothing turns it on")
-        self.cheapest(alts, f"CONFIG_{sym.name} has no prompt")
+        self.cheapest(alts, f"CONFIG_{why.requester} needs {why.need}" if why else f"CONFIG_{sym.name} has no prompt")
         if sym.tri_value < tri:
             raise Failure(f"CONFIG_{sym.name} has no prompt and stays {sym.str_value}")
+
+    def _promptless_why(self, sym: Any, why: Why | None) -> Why:
+        """The need, in words, for a symbol set only through what it is made of."""
+        if why is not None and why.locked:
+            return why
+        made_of = [term_str(d) for d, _ in self.defaults_that_matter(sym)]
+        need = f"CONFIG_{sym.name}"
+        if len(made_of) == 1 and made_of[0] not in ("y", "m", "n"):
+            need = f"CONFIG_{sym.name} = {made_of[0]}"
+        return Why(why.requester if why else sym.name, need, True)
+
+    def defaults_that_matter(self, sym: Any) -> list[tuple[Any, Any]]:
+        """`default` entries that can give a value (a constant n never does)."""
+        kl = self.kl
+        return [(d, c) for d, c in sym.defaults
+                if d.__class__ is tuple or not d.is_constant or kl.expr_value(d) > 0]
+
+    def _reach(self, sym: Any, tri: int, exprs: tuple[Any, ...], me: Why, depth: int) -> None:
+        """Make every expression of ``exprs`` true, then check that ``sym`` really followed."""
+        for expr in exprs:
+            self.make_true(expr, tri, me, depth + 1)
+        if sym.tri_value < tri:
+            raise Failure(f"CONFIG_{sym.name} stays {sym.str_value} ({forced_text(sym)})")
 
     def _want_off(self, sym: Any, why: Why | None, depth: int) -> None:
         """Turn a symbol off: pick another choice member, stop its selectors, or break its deps."""

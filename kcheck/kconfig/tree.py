@@ -35,32 +35,37 @@ from typing import Any
 
 from kcheck.domain.errors import InputError
 
-# kcheck architecture name -> (kernel ARCH, SRCARCH).  ARCH=i386 / x86_64 fix
-# 64BIT through `default "$(ARCH)" != "i386"` / `if "$(ARCH)" = "x86"` in
-# arch/x86/Kconfig; "x86" lets the config file decide.
+# kcheck architecture name -> (kernel ARCH, SRCARCH), as the top-level Makefile
+# maps ARCH to SRCARCH.  ARCH=i386 / x86_64 fix 64BIT through
+# `default "$(ARCH)" != "i386"` / `if "$(ARCH)" = "x86"` in arch/x86/Kconfig
+# ("x86" lets the config file decide); sparc64/sparc32 and parisc64 do the
+# same for their 64BIT.  Where 64BIT is a choice (mips, riscv) the config decides.
 ARCHES: dict[str, tuple[str, str]] = {
-    "i386": ("i386", "x86"),
-    "x86_64": ("x86_64", "x86"),
-    "x86": ("x86", "x86"),
-    "arm64": ("arm64", "arm64"),
-    "arm": ("arm", "arm"),
-    "ppc64": ("powerpc", "powerpc"),
-    "ppc64le": ("powerpc", "powerpc"),
+    "i386": ("i386", "x86"), "x86_64": ("x86_64", "x86"), "x86": ("x86", "x86"),
+    "arm64": ("arm64", "arm64"), "arm": ("arm", "arm"),
+    "ppc": ("powerpc", "powerpc"), "ppc64": ("powerpc", "powerpc"), "ppc64le": ("powerpc", "powerpc"),
     "powerpc": ("powerpc", "powerpc"),
-    "s390x": ("s390", "s390"),
-    "s390": ("s390", "s390"),
-    "riscv64": ("riscv", "riscv"),
-    "riscv": ("riscv", "riscv"),
+    "s390x": ("s390", "s390"), "s390": ("s390", "s390"),
+    "riscv64": ("riscv", "riscv"), "riscv32": ("riscv", "riscv"), "riscv": ("riscv", "riscv"),
+    "loongarch64": ("loongarch", "loongarch"), "loongarch": ("loongarch", "loongarch"),
+    "mips": ("mips", "mips"), "mips64": ("mips", "mips"), "sh": ("sh", "sh"),
+    # No kdump on these (kcheck.domain.arch.NO_KDUMP); loaded to show it from the tree.
+    "sparc64": ("sparc64", "sparc"), "sparc": ("sparc32", "sparc"),
+    "parisc": ("parisc", "parisc"), "parisc64": ("parisc64", "parisc"),
+    **{name: (name, name) for name in ("alpha", "arc", "csky", "hexagon", "m68k", "microblaze",
+                                       "nios2", "openrisc", "um", "xtensa")},
 }
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _PROBE_SCRIPT_DIRS = ("scripts",)
 
 
 def kernel_arch(arch: str) -> tuple[str, str]:
     """Map a kcheck architecture name to the kernel's (ARCH, SRCARCH)."""
+    from kcheck.domain.arch import ALIASES
+
     try:
-        return ARCHES[arch]
+        return ARCHES[ALIASES.get(arch, arch)]
     except KeyError:
         raise InputError("--arch", f"unknown architecture '{arch}' (known: {', '.join(ARCHES)})") from None
 
@@ -333,7 +338,7 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
     ``cache_dir=None`` means :func:`default_cache_dir`.  The returned object is
     a ``kconfiglib.Kconfig`` (the compat subclass) with no configuration loaded.
     """
-    from kcheck.kconfig.compat import parse_kconfig, semantic_caveats
+    from kcheck.kconfig.compat import parse_kconfig
 
     srctree = os.path.abspath(kernel_src)
     if not os.path.isfile(os.path.join(srctree, "Kconfig")):
@@ -345,13 +350,22 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
         kconf = _read_cache(path, srctree)
         if kconf is not None:
             last_load.cache_hit = True
-            return kconf
+            return _with_choice_rules(kconf)
     last_load.cache_hit = False
     with _kbuild_process_state(env), _no_gc():
         kconf = parse_kconfig(kernel_src)
-    for caveat in semantic_caveats(version_tuple(env["KERNELVERSION"])):
-        kconf.warnings.append(caveat)
+    # CompatKconfig has a __dict__: the version rides along in the cache.
+    kconf.kcheck_version = version_tuple(env["KERNELVERSION"])
     if use_cache:
         manifest = _manifest(srctree, _manifest_files(kconf, srctree, env["SRCARCH"]))
         _write_cache(path, kconf, manifest)
+    return _with_choice_rules(kconf)
+
+
+def _with_choice_rules(kconf: Any) -> Any:
+    """Trees of Linux 6.11+ pick choice members by the new rules (kcheck.kconfig.choice_rules)."""
+    if getattr(kconf, "kcheck_version", (0, 0)) >= (6, 11):
+        from kcheck.kconfig.choice_rules import enable
+
+        enable(kconf)
     return kconf

@@ -12,7 +12,8 @@ killable processes", a VFS panic.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from kcheck.domain.records import field, record
 
 #: the stages of a kdump, in order; a rehearsal reaches a prefix of them
 STAGES = ("reserved", "loaded", "panicked", "capture-booted", "vmcore-present", "vmcore-valid",
@@ -43,7 +44,7 @@ _BANNER = re.compile(r"\] Linux version \S+")
 _RESERVE = re.compile(r"Reserving (\d+)MB of memory at (\d+)MB for crashkernel")
 
 
-@dataclass
+@record(frozen=False)
 class Console:
     """What the console showed so far (mutable working state); ``done`` once nothing more can happen."""
 

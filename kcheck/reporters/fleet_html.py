@@ -82,6 +82,7 @@ tr.v-incomplete td:first-child { border-left: 4px solid #e0a000; }
 tr.v-unchecked td:first-child { border-left: 4px solid #8e44ad; }
 tr.v-captures td:first-child { border-left: 4px solid #2e9e4f; }
 td.reason { min-width: 20em; max-width: 40em; overflow-wrap: anywhere; }
+tbody tr { content-visibility: auto; contain-intrinsic-size: auto 90px; }
 .map text { font: 10px system-ui, sans-serif; fill: #444; }
 .map text.bad { fill: #b52a1c; }
 .legend span { display: inline-block; margin-right: 1em; }

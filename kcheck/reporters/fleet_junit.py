@@ -10,20 +10,19 @@ Text from the reports is untrusted: characters XML 1.0 forbids are written as
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
+from kcheck.reporters.escape import xml_text
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str | None) -> str:
     """``text`` with every character XML 1.0 cannot hold shown as ``\\xNN``."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text or "")
+    return xml_text(text or "")
 
 
 def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = "error") -> str:

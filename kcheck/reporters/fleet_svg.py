@@ -9,10 +9,10 @@ comes from a report and is escaped; every number is formatted here.
 
 from __future__ import annotations
 
-from html import escape
-
 from kcheck.domain.fleet import Area, HostRow
+from kcheck.domain.text import abbreviate
 from kcheck.domain.units import human_size
+from kcheck.reporters import escape
 
 WIDTH, HEIGHT = 420, 74
 LEFT, RIGHT = 4, 416
@@ -26,11 +26,9 @@ def _fill(name: str) -> str:
     return next((colour for key, colour in _FILL.items() if name.startswith(key)), "#b0b0b0")
 
 
-def html_text(value: str) -> str:
+def html_text(value: str, limit: int = 300) -> str:
     """Report text for an SVG/HTML text node or attribute: escaped, one line, bounded."""
-    cleaned = "".join(ch if ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF and ch != "\x7f" else "\ufffd"
-                      for ch in value[:300])
-    return escape(cleaned, quote=True)
+    return escape.html_text(abbreviate(value, limit))
 
 
 def _rect(x: float, y: float, w: float, h: float, fill: str, title: str, extra: str = "") -> str:

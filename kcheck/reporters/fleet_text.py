@@ -6,12 +6,10 @@ characters (terminal escapes, newlines) are shown as ``\\xNN``, never emitted.
 
 from __future__ import annotations
 
-import re
-
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
 from kcheck.domain.units import human_size
+from kcheck.reporters.escape import terminal
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _COLOURS = {"will-not-capture": "31", "incomplete": "33", "unchecked": "35", "captures": "32"}
 COLUMNS = ("HOST", "RELEASE", "SERVICE", "REGION", "VERDICT", "RULE", "REASON")
 
@@ -20,7 +18,7 @@ def clean(text: str | None, limit: int = 300) -> str:
     """One printable line: control characters escaped, long text cut."""
     if text is None:
         return "-"
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = terminal(text, line=True)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

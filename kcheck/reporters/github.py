@@ -20,6 +20,7 @@ from kcheck.domain.findings import (
     WaiverStatus,
 )
 from kcheck.reporters import relative_path, single_target, summary
+from kcheck.reporters.escape import workflow_data, workflow_log, workflow_property
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -37,19 +38,11 @@ def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = Fal
                         require_complete=require_complete)
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def command(name: str, message: str, **properties: str | int | None) -> str:
     """One workflow command line; properties that are None are left out."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items()
+    props = ",".join(f"{key}={workflow_property(str(value))}" for key, value in properties.items()
                      if value is not None)
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+    return f"::{name}{' ' + props if props else ''}::{workflow_data(message)}"
 
 
 def annotations(targets: Sequence[TargetReport], waivers: Sequence[WaiverStatus],
@@ -71,7 +64,7 @@ def target_lines(target: TargetReport, require_complete: bool = False) -> list[s
     if target.report is None:
         return [command("error", f"{prefix}{target.error}", title="kcheck: cannot check")]
     lines = [_finding(finding, prefix) for finding in target.report.findings]
-    lines.extend(f"kcheck: {prefix}note: {note}" for note in target.report.notes)
+    lines.extend(workflow_log(f"kcheck: {prefix}note: {note}") for note in target.report.notes)
     completeness = target.report.completeness
     if not completeness.complete:
         lines.append(command("error" if require_complete else "warning", f"{prefix}{completeness.line}",

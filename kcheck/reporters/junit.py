@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.domain.findings import BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import INPUTS, BatchReport, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
+from kcheck.reporters.escape import xml_tree
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-KERNELS = (("system", "system kernel"), ("capture", "capture kernel"), ("boot", "boot command line"),
-           ("kexec", "kexec command"), ("host", "host"))
+KERNELS = tuple(INPUTS.items())
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
@@ -44,6 +44,7 @@ def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", "0")
+    xml_tree(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -56,6 +57,7 @@ def target_suites_xml(target: TargetReport, fail_on: Severity | None,
 
     root = ET.Element("testsuites")
     _target_suites(root, target, fail_on, require_complete)
+    xml_tree(root)
     parts: list[str] = []
     counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     for suite in root:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from kcheck import __version__
 from kcheck.domain.findings import (
+    INPUTS,
     BatchReport,
     Finding,
     Report,
@@ -26,12 +27,12 @@ from kcheck.domain.findings import (
     TargetReport,
     WaiverStatus,
 )
+from kcheck.engine.docs import rule_help
 from kcheck.reporters import relative_path, single_target
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_INPUT_NAMES = {"boot": "boot command line", "kexec": "kexec command", "host": "host",
-                "system": "system kernel", "capture": "capture kernel"}
+_INPUT_NAMES = INPUTS
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False,
@@ -111,7 +112,8 @@ def driver(rules: Sequence[RuleInfo]) -> dict[str, Any]:
 
 
 def _descriptor(rule: RuleInfo) -> dict[str, Any]:
-    help_text = rule.help  # built from the rule on each access
+    # The `kcheck explain` body, built only here: the one format that shows it.
+    help_text = rule_help(rule.rule, width=0) if rule.rule is not None else ""
     return {
         "id": rule.id,
         "name": rule.name,

@@ -43,6 +43,7 @@ class RenderOptions:
     verbose: bool = False
     fail_on: Severity | None = Severity.ERROR
     require_complete: bool = False
+    quiet: bool = False  # text: only the targets that failed, and only their failing findings
     rule_ids: tuple[str, ...] = ()  # SARIF's ruleIndex: the rule's position among the run's descriptors
 
 
@@ -97,13 +98,16 @@ def render_piece(target: TargetReport, options: RenderOptions) -> Piece:
 
 
 def _text_piece(target: TargetReport, options: RenderOptions) -> str:
+    from kcheck.reporters.escape import terminal
     from kcheck.reporters.text import _painter, render
 
-    heading = _painter(options.color)(f"== {target.name} ==", "1")
+    if options.quiet and target.exit_status == 0:
+        return ""
+    heading = _painter(options.color)(f"== {terminal(target.name, line=True)} ==", "1")
     if target.report is None:
-        return f"{heading}\nerror: {target.error}\n\n"
+        return f"{heading}\n{terminal(f'error: {target.error}', line=True)}\n\n"
     body = render(target.report, color=options.color, verbose=options.verbose, fail_on=options.fail_on,
-                  require_complete=options.require_complete)
+                  require_complete=options.require_complete, quiet=options.quiet)
     return f"{heading}\n{body}\n"
 
 
@@ -142,7 +146,8 @@ class BatchWriter:
             self.totals[key] = self.totals.get(key, 0) + value
         fmt = self.options.fmt
         if fmt == "text":
-            self._rows.append(_row(piece))
+            if not (self.options.quiet and piece.exit_status == 0):
+                self._rows.append(_row(piece))
             self.out.write(piece.text)
         elif fmt == "json":
             self.out.write(("" if first else ",") + "\n    " + piece.text)
@@ -163,7 +168,8 @@ class BatchWriter:
         if fmt == "text":
             from kcheck.reporters.text import _waivers
 
-            self.out.write("".join(line + "\n\n" for line in _waivers(tuple(waivers), self.options.verbose)))
+            if not self.options.quiet:
+                self.out.write("".join(line + "\n\n" for line in _waivers(tuple(waivers), self.options.verbose)))
             self.out.write(_table(self._rows, self.targets, self.not_ok))
         elif fmt == "json":
             self.out.write(("\n  ]" if self.targets else "]") + ",\n  \"waivers\": "
@@ -237,9 +243,12 @@ class BatchWriter:
 
 
 def _row(piece: Piece) -> tuple[str, str, str, str]:
+    from kcheck.reporters.escape import terminal
+
+    name = terminal(piece.name, line=True)
     if not piece.readable:
-        return piece.name, "-", "-", f"error: {piece.error}"
-    return (piece.name, str(piece.counts.get("error", 0)), str(piece.counts.get("warning", 0)),
+        return name, "-", "-", terminal(f"error: {piece.error}", line=True)
+    return (name, str(piece.counts.get("error", 0)), str(piece.counts.get("warning", 0)),
             "FAIL" if piece.exit_status else "ok" if piece.complete else "incomplete")
 
 

@@ -170,3 +170,114 @@ def test_real_61_tree_brings_crash_dump_back_and_survives_olddefconfig(tmp_path:
     assert {"CONFIG_CRASH_DUMP=y", "CONFIG_HIGHMEM4G=y"} <= lines
     assert system["unresolved"] == {} and system["kbuild_disagrees"] == {}
     assert result.returncode == 0, result.stdout
+
+
+# A tree where kexec_load cannot be built (KEXEC depends on a symbol this
+# "architecture" lacks) but kexec_file_load can: the shape of a 6.x kernel.
+NO_KEXEC_LOAD_TREE = """mainmenu "no kexec_load"
+config MODULES
+\tbool "modules"
+\tmodules
+config X86_64
+\tdef_bool y
+config X86
+\tdef_bool y
+config 64BIT
+\tdef_bool y
+config KEXEC
+\tbool "kexec_load"
+\tdepends on ARCH_HAS_KEXEC_LOAD
+config KEXEC_FILE
+\tbool "kexec_file_load"
+config KEXEC_SIG
+\tbool "verify the image"
+\tdepends on KEXEC_FILE
+config CRASH_DUMP
+\tbool "crash dumps"
+\tdepends on KEXEC || KEXEC_FILE
+config PROC_FS
+\tdef_bool y
+config PROC_VMCORE
+\tbool "/proc/vmcore"
+\tdepends on CRASH_DUMP && PROC_FS
+\tdefault y
+config SYSFS
+\tdef_bool y
+config RELOCATABLE
+\tdef_bool y
+"""
+
+
+def test_a_need_met_another_way_is_not_reported(tmp_path: Path) -> None:
+    """KS001 asks for KEXEC; KEXEC cannot be set here, but KS009's KEXEC_FILE=y meets KS001."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "Kconfig").write_text(NO_KEXEC_LOAD_TREE)
+    (tree / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n")
+    config = tmp_path / "system.config"
+    config.write_text("# Linux/x86 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_X86=y\nCONFIG_64BIT=y\n"
+                      "CONFIG_PROC_FS=y\nCONFIG_SYSFS=y\nCONFIG_RELOCATABLE=y\n# CONFIG_KEXEC_FILE is not set\n")
+    out = tmp_path / "out"
+    result = run_kcheck("fix", "--kernel-src", str(tree), "--output-dir", str(out), "--system-config", str(config),
+                        "--cmdline", "root=/dev/sda1 lockdown=integrity crashkernel=256M", "--format", "json")
+    summary = json.loads(result.stdout)
+    (system,) = summary["fragments"]
+    lines = [entry["line"] for entry in system["lines"]]
+    assert "CONFIG_KEXEC_FILE=y" in lines and "CONFIG_CRASH_DUMP=y" in lines
+    assert "CONFIG_KEXEC=y" not in lines and "CONFIG_KEXEC_FILE=y" in (out / "system.config").read_text()
+    (met,) = [m for m in summary["met_otherwise"] if m["what"] == "CONFIG_KEXEC=y"]
+    assert met["rule"] == "KS001" and "CONFIG_ARCH_HAS_KEXEC_LOAD" in met["reason"]
+    assert not any(m["rule"] == "KS001" for m in summary["unmet"]), summary["unmet"]
+    assert "not needed (the rule is met by the resolved config)" in (out / "summary.txt").read_text()
+
+
+def test_no_kdump_architecture_without_a_tree(tmp_path: Path) -> None:
+    """A sparc64 config: no fragment that pretends CRASH_DUMP=y would work, exit 1, the reason in words."""
+    config = tmp_path / "sparc64.config"
+    config.write_text("# Linux/sparc64 6.12.0 Kernel Configuration\nCONFIG_SPARC=y\nCONFIG_SPARC64=y\n"
+                      "CONFIG_64BIT=y\n# CONFIG_CRASH_DUMP is not set\nCONFIG_PROC_FS=y\n")
+    out = tmp_path / "out"
+    result = run_kcheck("fix", "--output-dir", str(out), "--system-config", str(config), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["fragments"] == [] and not summary["complete"]
+    assert summary["impossible"] == ["system kernel: sparc64: this architecture cannot take kdump dumps (its Kconfig "
+                                     "has no ARCH_SUPPORTS_CRASH_DUMP, so CONFIG_CRASH_DUMP cannot be set)"]
+    assert sorted(p.name for p in out.iterdir()) == ["summary.txt"]
+    again = run_kcheck("fix", "--output-dir", str(tmp_path / "o2"), "--system-config", str(OLD / "system.config"),
+                       "--arch", "sparc64")
+    assert again.returncode == 1 and "this architecture cannot take kdump dumps" in again.stdout
+
+
+def test_kexec_s_is_not_written_where_the_config_cannot_have_kexec_file(tmp_path: Path) -> None:
+    """i386 locked down: KX019 would add -s, which needs KEXEC_FILE, which i386 does not have."""
+    config = tmp_path / "i386.config"
+    config.write_text("# Linux/x86 6.12.0 Kernel Configuration\nCONFIG_X86_32=y\nCONFIG_X86=y\nCONFIG_KEXEC=y\n"
+                      "CONFIG_CRASH_DUMP=y\nCONFIG_HIGHMEM4G=y\nCONFIG_HIGHMEM=y\nCONFIG_PROC_FS=y\n"
+                      "CONFIG_PROC_VMCORE=y\nCONFIG_SYSFS=y\nCONFIG_RELOCATABLE=y\n")
+    out = tmp_path / "out"
+    kexec = "kexec -p /boot/vmlinuz --initrd=/boot/initrd.img --append='root=/dev/sda1 irqpoll nr_cpus=1 reset_devices'"
+    result = run_kcheck("fix", "--output-dir", str(out), "--system-config", str(config), "--format", "json",
+                        "--cmdline", "root=/dev/sda1 lockdown=integrity crashkernel=256M", "--kexec", kexec)
+    summary = json.loads(result.stdout)
+    assert summary["kexec"] is None or " -s" not in summary["kexec"]
+    fragment = (out / "system.config").read_text() if (out / "system.config").exists() else ""
+    assert "KEXEC_FILE" not in fragment
+    reasons = " ".join(m["reason"] for m in summary["manual"] if m["rule"] == "KX019")
+    assert "no kexec_file_load" in reasons or "CONFIG_KEXEC_FILE does not exist on i386" in reasons
+    assert result.returncode == 1
+
+
+def test_kexec_s_brings_kexec_file_where_the_config_can_have_it(tmp_path: Path) -> None:
+    """x86_64 locked down without KEXEC_FILE: -s is written together with CONFIG_KEXEC_FILE=y."""
+    config = tmp_path / "x86_64.config"
+    config.write_text("# Linux/x86 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_X86=y\nCONFIG_64BIT=y\n"
+                      "CONFIG_KEXEC=y\n# CONFIG_KEXEC_FILE is not set\nCONFIG_CRASH_DUMP=y\nCONFIG_PROC_FS=y\n"
+                      "CONFIG_PROC_VMCORE=y\nCONFIG_SYSFS=y\nCONFIG_RELOCATABLE=y\n")
+    out = tmp_path / "out"
+    kexec = "kexec -p /boot/vmlinuz --initrd=/boot/initrd.img --append='root=/dev/sda1 irqpoll nr_cpus=1 reset_devices'"
+    result = run_kcheck("fix", "--output-dir", str(out), "--system-config", str(config), "--format", "json",
+                        "--cmdline", "root=/dev/sda1 lockdown=integrity crashkernel=256M", "--kexec", kexec)
+    summary = json.loads(result.stdout)
+    assert " -s " in f" {summary['kexec']} "
+    assert "CONFIG_KEXEC_FILE=y" in (out / "system.config").read_text()

@@ -314,3 +314,17 @@ def test_progress_line_on_a_terminal() -> None:
     assert out.getvalue().count("\r") == 1, "redrawn at most five times a second"
     meter.close()
     assert out.getvalue().endswith("\r\033[K"), "erased at the end"
+
+
+def test_a_worker_that_dies_is_one_error() -> None:
+    """A worker killed (or out of memory) breaks the pool: the batch ends with one error line, exit 2."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from kcheck.app.batch_pool import _result_of
+    from kcheck.domain.errors import KcheckError
+
+    future: Future[object] = Future()
+    future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+    with pytest.raises(KcheckError, match=r"^--jobs: a worker process ended unexpectedly"):
+        _result_of(future)

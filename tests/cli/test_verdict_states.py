@@ -155,3 +155,13 @@ def test_lint_configs_leaves_boot_line_and_kexec_out_of_scope(tmp_path: Path) ->
     # A version it cannot know is still undecided, even there.
     result = run_kcheck("lint-configs", str(headless_capture(tmp_path)), "--require-complete")
     assert result.returncode == 1 and "INCOMPLETE: " in result.stdout and "kernel version unknown" in result.stdout
+
+
+def test_headless_2_6_13_config_has_its_arch_from_its_own_symbols(tmp_path: Path) -> None:
+    """Without CONFIG_X86=y the 2.6.x i386 symbols (X86_PC, M686, HIGHMEM4G, X86_UP_APIC) still say i386:
+    given only the version, the SMP capture kernel is judged and fails KC007."""
+    args = headless_args(tmp_path)
+    report = json.loads(run_kcheck("check", *args, "--kernel-version", "2.6.13", "--format", "json").stdout)
+    assert report["inputs"]["capture"]["arch"] == "i386"
+    assert report["inputs"]["capture"]["arch_source"].startswith("config symbols (CONFIG_")
+    assert "KC007" in {f["rule"] for f in report["findings"]}

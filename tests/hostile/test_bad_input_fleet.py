@@ -12,7 +12,7 @@ import pytest
 
 from fleet_helpers import preflight_report, run_measured, schema_validator, write_reports
 
-HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>\x1b[31m\x07]]>&amp;\x00\ud800'
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>\x1b[31m\x07]]>&amp;\x00\ud800\u202eevil'
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def one_error(done, path: Path, what: str) -> None:
     ('{"tool": {"name": "kcheck", "version": "0.1.0", "schema_version": 1}}',
      "malformed kcheck report: inputs: missing"),
     ("[" * 100000, "not a kcheck report (JSON nested too deeply)"),
-    ("\x00\x01binary", "contains NUL bytes; binary data, not a kcheck JSON report"),
+    ("\x00\x01binary", "NUL byte at offset 0 (line 1); binary data, not a kcheck JSON report"),
 ])
 def test_one_bad_file_is_one_line(kcheck, tmp_path, content, what):
     path = tmp_path / "bad.json"
@@ -140,12 +140,14 @@ def test_hostile_strings_are_escaped_in_every_format(kcheck, tmp_path, good):
     assert text.returncode == 1, text.stderr
     assert "\x1b" not in text.stdout and "\x07" not in text.stdout and "\x00" not in text.stdout
     assert "\\x1b[31m" in text.stdout
+    assert "\u202e" not in text.stdout and "\\u202e" in text.stdout
     junit = kcheck("fleet", str(directory), "--format", "junit")
     root = ET.fromstring(junit.stdout)                       # it parses: no raw control characters
+    assert "\u202e" not in junit.stdout
     case = root.find("testsuite/testcase")
     assert case.get("name").startswith("<script>alert(1)</script>")
     html = kcheck("fleet", str(directory), "--format", "html").stdout
-    assert "<script>alert" not in html and "<img" not in html and "\x1b" not in html
+    assert "<script>alert" not in html and "<img" not in html and "\x1b" not in html and "\u202e" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     data = json.loads(kcheck("fleet", str(directory), "--format", "json").stdout)
     assert data["hosts"][0]["host"] == HOSTILE

@@ -70,3 +70,24 @@ def test_fail_on_table_matches_the_options() -> None:
 def test_a_bad_example_would_be_caught() -> None:
     with pytest.raises(InputError):
         validate({"waiver": [{"rule": "KX008"}]}, "waivers.schema.json", "README")
+
+
+def test_recipes_install_kcheck_from_its_repository_at_the_release_tag() -> None:
+    """kcheck is not on PyPI: no recipe may say ``pip install kcheck`` (issue 14), and every
+    install and the pre-commit ``rev:`` name the tag of this version."""
+    import subprocess
+
+    from kcheck import __version__
+
+    tag = f"v{__version__}"
+    # "pip install kcheck" or 'kcheck[fleet]' from an index; "kcheck[fleet] @ git+..." is fine
+    assert not re.search(r"pip install ['\"]?kcheck(\[[^\]]*\])?+(?![\w-]|\s*@)", README)
+    installs = re.findall(r"pip install \"git\+<kcheck repository URL>@([^\"]+)\"", CI)
+    assert len(installs) >= 3 and set(installs) == {tag}
+    config = next(yaml.safe_load(b) for b in blocks("yaml") if "hooks:" in b)
+    assert config["repos"][0]["rev"] == tag
+    tags = subprocess.run(["git", "-C", str(ROOT), "tag", "--list", tag], capture_output=True, text=True)
+    if tags.returncode == 0 and tags.stdout.strip():  # once the release is tagged, it carries the hook
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{tag}:.pre-commit-hooks.yaml"],
+                               capture_output=True, text=True)
+        assert shown.returncode == 0 and "id: kcheck" in shown.stdout

@@ -54,6 +54,8 @@ NEEDS_A_HUMAN: dict[str, str] = {
     "KX003": "which unknown option was meant is for the user to say",
     "KX006": "the initrd's path is only known on the machine",
     "KX009": "the initrd's path is only known on the machine",
+    "KS011": "which of the disagreeing sources is right is for the user to say",
+    "KC017": "which of the disagreeing sources is right is for the user to say",
     "KX022": "the initrd's path is only known on the machine",
     "KX023": "the initrd's path is only known on the machine (or which drivers to build in)",
     "KX024": "the initrd's path is only known on the machine (or which file system to build in)",

@@ -10,10 +10,10 @@ pyelftools (imported lazily) supplies the struct layouts and machine names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.records import record
 from kcheck.inputs.image.elfnotes import gnu_build_id, parse_notes
 from kcheck.inputs.image.fileio import ImageFile
 from kcheck.inputs.image.model import ElfInfo, ElfNote, LoadSegment
@@ -39,7 +39,7 @@ _EM_I386, _EM_PPC, _EM_PPC64, _EM_S390, _EM_ARM, _EM_X86_64, _EM_AARCH64, _EM_RI
 )
 
 
-@dataclass(frozen=True)
+@record
 class ElfIdent:
     """The facts of e_ident and the fixed-position header fields."""
 
@@ -177,7 +177,7 @@ def _read_notes(f: ImageFile, phdrs: list[Any], little_endian: bool) -> list[Elf
     return notes
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """The few section header facts kcheck uses."""
 
@@ -233,13 +233,34 @@ def _sections(f: ImageFile, hdr: _Header) -> list[Section] | None:
     return sections
 
 
-@dataclass(frozen=True)
+@record
 class ElfLayout:
     """ElfInfo plus the file ranges later steps (banner, IKCONFIG) scan."""
 
     info: ElfInfo
     rodata: tuple[int, int] | None  # (offset, size) of .rodata in the file
     load_ranges: tuple[tuple[int, int], ...]  # (p_offset, p_filesz) of PT_LOADs in the file
+
+
+def _check_segments(f: ImageFile, segments: tuple[LoadSegment, ...], bits: int) -> None:
+    """Refuse PT_LOADs no kernel image has: data outside the file, an end past the address space.
+
+    kexec-tools loads [p_offset, p_offset + p_filesz) of the file at p_paddr;
+    a segment that is not in the file is a truncated or forged image, and an
+    address past 2^bits wraps in the 64-bit arithmetic the loader does.
+    """
+    top = 1 << bits
+    for index, s in enumerate(segments):
+        if s.p_offset + s.p_filesz > f.size:
+            raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} ({s.p_filesz} bytes at "
+                                     f"offset {s.p_offset:#x}) lies outside the {f.size}-byte file")
+        if s.p_filesz > s.p_memsz:
+            raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} has p_filesz "
+                                     f"{s.p_filesz:#x} larger than p_memsz {s.p_memsz:#x}")
+        for name, start in (("p_paddr", s.p_paddr), ("p_vaddr", s.p_vaddr)):
+            if start + s.p_memsz > top:
+                raise InputError(f.path, f"not a valid kernel image: PT_LOAD segment {index} ends past the "
+                                         f"{bits}-bit address space ({name} {start:#x} + p_memsz {s.p_memsz:#x})")
 
 
 def read_elf(f: ImageFile, ident: ElfIdent) -> ElfLayout:
@@ -252,7 +273,8 @@ def read_elf(f: ImageFile, ident: ElfIdent) -> ElfLayout:
         for ph in phdrs
         if _p_type(ph) == PT_LOAD
     )
-    truncated = any(s.p_offset + s.p_filesz > f.size for s in segments)
+    _check_segments(f, segments, 64 if ident.elf_class == 64 else 32)
+    truncated = False  # a segment outside the file is refused above (issue 14 row 10)
     notes = _read_notes(f, phdrs, ident.little_endian)
     sections = _sections(f, hdr)
     # Index 0 is the SHT_NULL entry, nameless by definition.

@@ -8,7 +8,9 @@ protocol version) does not carry is ``None``, never a guessed default.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from kcheck.domain.compression import Compression  # noqa: F401 - re-exported
+from kcheck.domain.records import record
 
 
 class ImageFormat(enum.StrEnum):
@@ -24,20 +26,7 @@ class ImageFormat(enum.StrEnum):
     COMPRESSED = "compressed"  # a bare gzip/xz/... file (e.g. arm64 vmlinuz)
 
 
-class Compression(enum.StrEnum):
-    """Compressors the kernel build can use for a payload (scripts/Makefile.lib)."""
-
-    GZIP = "gzip"
-    BZIP2 = "bzip2"
-    LZMA = "lzma"
-    XZ = "xz"
-    LZO = "lzo"
-    LZ4 = "lz4"  # legacy frame ("lz4 -l"), what the kernel build writes
-    LZ4_FRAME = "lz4-frame"  # modern LZ4 frame format, seen in bare files
-    ZSTD = "zstd"
-
-
-@dataclass(frozen=True)
+@record
 class LoadSegment:
     """One PT_LOAD program header; kexec loads [p_paddr, p_paddr + p_memsz)."""
 
@@ -50,7 +39,7 @@ class LoadSegment:
     p_align: int
 
 
-@dataclass(frozen=True)
+@record
 class ElfNote:
     """One ELF note.
 
@@ -65,7 +54,7 @@ class ElfNote:
     desc: bytes
 
 
-@dataclass(frozen=True)
+@record
 class ElfInfo:
     """ELF header facts of a vmlinux, read from headers and notes only."""
 
@@ -109,7 +98,7 @@ def flag_names(value: int, table: tuple[tuple[int, str], ...]) -> tuple[str, ...
     return tuple(name for bit, name in table if value & bit)
 
 
-@dataclass(frozen=True)
+@record
 class SetupHeader:
     """x86 real-mode setup header (Documentation/x86/boot.rst).
 
@@ -156,7 +145,7 @@ class SetupHeader:
         return self.protected_mode_offset + self.payload_offset
 
 
-@dataclass(frozen=True)
+@record
 class Arm64Header:
     """arm64 Image header (Documentation/arm64/booting.rst).
 
@@ -171,7 +160,7 @@ class Arm64Header:
     phys_placement_anywhere: bool  # flags bit 3
 
 
-@dataclass(frozen=True)
+@record
 class RiscvHeader:
     """RISC-V Image header (Documentation/riscv/boot-image-header.rst)."""
 
@@ -182,7 +171,7 @@ class RiscvHeader:
     header_version: tuple[int, int]  # (major, minor)
 
 
-@dataclass(frozen=True)
+@record
 class ArmZImageHeader:
     """32-bit arm zImage table (arch/arm/boot/compressed/head.S)."""
 
@@ -191,7 +180,7 @@ class ArmZImageHeader:
     big_endian: bool
 
 
-@dataclass(frozen=True)
+@record
 class UImageHeader:
     """U-Boot legacy image header (u-boot include/image.h), 64 bytes, big-endian."""
 
@@ -205,7 +194,7 @@ class UImageHeader:
     compression: int  # IH_COMP_*
 
 
-@dataclass(frozen=True)
+@record
 class ZbootHeader:
     """EFI zboot header (drivers/firmware/efi/libstub/zboot-header.S)."""
 
@@ -215,7 +204,7 @@ class ZbootHeader:
     pe_machine: int | None  # IMAGE_FILE_MACHINE_* of the PE header
 
 
-@dataclass(frozen=True)
+@record
 class KernelImage:
     """Everything kcheck reads from one kernel image file."""
 

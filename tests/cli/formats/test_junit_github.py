@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kcheck.engine.loader import load_rules
-from kcheck.reporters.github import command, escape_data, escape_property
+from kcheck.reporters.escape import workflow_data as escape_data
+from kcheck.reporters.escape import workflow_property as escape_property
+from kcheck.reporters.github import command
 from tests.ci_common import broken_setup, good_args, run_kcheck
 
 RULE_COUNT = len([r for r in load_rules() if r.kernel != "host"])  # host rules: preflight only
@@ -141,7 +143,9 @@ def _unescape(text: str) -> str:
     return text
 
 
-@given(st.text())
+# Other control characters are shown as escapes (never raw in a log), so the
+# round trip holds for text without them.
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs")) | st.sampled_from("\r\n")))
 def test_escaped_properties_round_trip_and_cannot_break_the_command(text: str) -> None:
     escaped = escape_property(text)
     assert not set(escaped) & {",", ":", "\r", "\n"}

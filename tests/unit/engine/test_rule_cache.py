@@ -16,6 +16,7 @@ from tests.unit.engine.test_schemas import GOOD_RULE
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("KCHECK_NO_CACHE", raising=False)
+    monkeypatch.delenv("KCHECK_CACHE_DIR", raising=False)
     return tmp_path / "cache" / "kcheck" / "rules"
 
 
@@ -48,6 +49,7 @@ def test_an_unwritable_cache_does_not_matter(tmp_path: Path, monkeypatch: pytest
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where a directory should be
+    monkeypatch.delenv("KCHECK_CACHE_DIR", raising=False)
     assert len(load_rules()) > 50
     assert rule_cache.cache_dir().parent.parent == blocker
 

@@ -192,3 +192,16 @@ def test_unknown_and_repeated_set_names_are_errors(tmp_path: Path) -> None:
     path.write_text('[sets]\ndisk_drivers = ["X"]\n')
     with pytest.raises(RuleError, match="sets.disk_drivers is already defined in .*sets.toml"):
         load_rules([str(path)])
+
+
+def test_a_fix_variant_may_depend_on_the_set_up() -> None:
+    (rule,) = compile_rule_document(_rule([
+        {"when": {"config": "KEXEC_FILE", "is": "y"}, "kexec_add": ["-s"]},
+        {"config": {"KEXEC": "y"}},
+    ]), "x")
+    has_file = Facts({"system.config.KEXEC_FILE": "y"})
+    assert select(rule.fixes, None, None, has_file).spec == {"kexec_add": ["-s"]}
+    assert select(rule.fixes, None, None, Facts({})).spec == {"config": {"KEXEC": "y"}}
+    assert select(rule.fixes, None, None).spec == {"config": {"KEXEC": "y"}}   # no set-up: not known to hold
+    assert rule.fixes[0].describe() == 'kernels where { config = "KEXEC_FILE", is = "y" }'
+    assert not rule.fixes[0].everywhere

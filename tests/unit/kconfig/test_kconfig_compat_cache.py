@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import warnings
 import pickle
 from pathlib import Path
 
@@ -49,8 +51,26 @@ def test_plain_kconfiglib_cannot_parse_bare_modules(tmp_path: Path, monkeypatch)
 
     src = make_tree(tmp_path / "src", MODERN)
     monkeypatch.setenv("srctree", str(src))
-    with pytest.raises(kconfiglib.KconfigError, match="unrecognized construct"):
+    with pytest.raises(kconfiglib.KconfigError, match="unrecognized construct") as failed:
         kconfiglib.Kconfig("Kconfig", warn_to_stderr=False)
+    # Plain kconfiglib leaves the Kconfig file it failed in open; collect it
+    # here, not in whichever later test the garbage collector happens to run.
+    del failed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def test_a_parse_error_leaves_no_kconfig_file_open(tmp_path: Path) -> None:
+    src = make_tree(tmp_path / "src", MODERN + "config OLD_NAME\n\tbool \"old\"\n\ttransitional\n")
+    (src / "Kconfig").write_text('source "sub/Kconfig"\n' + (src / "Kconfig").read_text())
+    (src / "sub").mkdir()
+    (src / "sub" / "Kconfig").write_text('config SUB\n\tbool "sub"\n\tfrobnicate\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        with pytest.raises(InputError):
+            load_kconfig(str(src), "x86_64", use_cache=False)
+        gc.collect()  # an unclosed file would warn (an error here) as it is collected
 
 
 def test_bare_modules_parses_and_means_option_modules(tmp_path: Path) -> None:
@@ -89,8 +109,8 @@ def test_other_parse_errors_and_non_trees(tmp_path: Path) -> None:
         load_kconfig(str(src), "x86_64", use_cache=False)
     with pytest.raises(InputError, match="no top-level Kconfig"):
         load_kconfig(str(tmp_path), "x86_64", use_cache=False)
-    with pytest.raises(InputError, match="unknown architecture 'sparc64'"):
-        load_kconfig(str(make_tree(tmp_path / "ok", MODERN)), "sparc64", use_cache=False)
+    with pytest.raises(InputError, match="unknown architecture 'vax'"):
+        load_kconfig(str(make_tree(tmp_path / "ok", MODERN)), "vax", use_cache=False)
 
 
 def test_kernelversion_from_makefile(tmp_path: Path) -> None:

@@ -1,0 +1,112 @@
+"""The options of kcheck's commands, in typer's default-value style.
+
+Declared once here and shared by the commands of :mod:`kcheck.cli` (which
+stays options-and-wiring only, within the module size limit).  Real
+annotations, so typer need not evaluate strings at start-up.
+"""
+
+import enum
+
+import typer
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+
+
+class ListFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+class FleetFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    html = "html"
+
+
+class FleetFailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+SYSTEM_CONFIG_OPTION = typer.Option(
+    None, "--system-config", metavar="PATH",
+    help="System kernel .config (.gz, /proc/config.gz or an image with CONFIG_IKCONFIG).")
+CAPTURE_CONFIG_OPTION = typer.Option(
+    None, "--capture-config", metavar="PATH",
+    help="Capture kernel .config; omitted: the system kernel is also the capture kernel.")
+CMDLINE_TEXT_OPTION = typer.Option(
+    None, "--cmdline", metavar="TEXT", help="The system kernel's boot command line.")
+CMDLINE_FILE_OPTION = typer.Option(
+    None, "--cmdline-file", metavar="PATH", help="File holding the boot command line, e.g. /proc/cmdline.")
+KEXEC_TEXT_OPTION = typer.Option(
+    None, "--kexec", metavar="COMMAND", help='The kexec command that loads the capture kernel, e.g. "kexec -p ...".')
+KEXEC_FILE_OPTION = typer.Option(
+    None, "--kexec-file", metavar="PATH", help="File holding the kexec command (e.g. from a kdump script).")
+SYSTEM_IMAGE_OPTION = typer.Option(
+    None, "--system-image", metavar="PATH", help="System kernel image (vmlinux or bzImage), e.g. the vmlinux kept for analysis.")
+CAPTURE_IMAGE_OPTION = typer.Option(
+    None, "--capture-image", metavar="PATH", help="Capture kernel image that kexec -p loads (vmlinux or bzImage).")
+MEMORY_OPTION = typer.Option(
+    None, "--memory", metavar="SIZE", help="The machine's RAM (e.g. 8G), to resolve crashkernel= ranges.")
+VERSION_OPTION = typer.Option(
+    None, "--kernel-version", metavar="X.Y.Z", help="Kernel version of both kernels, overriding the config headers.")
+ARCH_OPTION = typer.Option(
+    None, "--arch", metavar="ARCH", help="Architecture of both kernels (i386, x86_64, arm64, ppc64le, s390x ...).")
+KEXEC_TOOLS_VERSION_OPTION = typer.Option(
+    None, "--kexec-tools-version", metavar="X.Y.Z",
+    help="The kexec-tools release that runs the kexec command (2.0.27+ tries kexec_file_load first).")
+RULES_OPTION = typer.Option(
+    None, "--rules", metavar="PATH", help="Extra rule file or directory (validated against the rule schema).")
+WAIVERS_OPTION = typer.Option(
+    None, "--waivers", metavar="PATH", help="TOML file of [[waiver]] tables: accepted findings, with reasons.")
+JOBS_OPTION = typer.Option(
+    None, "--jobs", "-j", metavar="N", min=1,
+    help="Worker processes for a batch (default: one per CPU this process may use).")
+OUTPUT_FORMAT_OPTION = typer.Option(Format.text, "--format", help="Report format.")
+OUTPUT_OPTION = typer.Option(
+    None, "--output", "-o", metavar="PATH", help="Write the report here (atomically) instead of stdout.")
+FAIL_ON_OPTION = typer.Option(FailOn.error, "--fail-on", help="Lowest severity that makes the exit status 1.")
+REQUIRE_COMPLETE_OPTION = typer.Option(
+    False, "--require-complete",
+    help="Also exit 1 when the report is INCOMPLETE: some rule that may apply could not be judged.")
+VERBOSE_OPTION = typer.Option(False, "--verbose", "-v", help="Also list rules that did not apply.")
+QUIET_OPTION = typer.Option(
+    False, "--quiet", "-q", help="Text report: print only the failing findings and the verdict.")
+PROGRESS_OPTION = typer.Option(
+    None, "--progress/--no-progress",
+    help="Show a batch's progress on stderr (default: only when stderr is a terminal).")
+MANIFEST_OPTION = typer.Option(
+    None, "--manifest", metavar="PATH", help="TOML file of [[target]] set-ups to check together.")
+CONFIG_FILES_ARGUMENT = typer.Argument(..., metavar="CONFIG...", help="Kernel .config files.")
+ROOT_OPTION = typer.Option(
+    "/", "--root", metavar="DIR", help="Host tree to read: / for this host, or a tree captured from one.")
+OUTPUT_DIR_OPTION = typer.Option(..., "--output-dir", metavar="DIR", help="Where to write fragments and commands.")
+KERNEL_SRC_OPTION = typer.Option(
+    None, "--kernel-src", metavar="PATH",
+    help="Kernel source tree: resolve Kconfig dependencies so the fragment survives olddefconfig.")
+VERIFY_WITH_KBUILD_OPTION = typer.Option(
+    False, "--verify-with-kbuild", help="Also run the tree's own make olddefconfig (in a temporary O=) and compare.")
+SUMMARY_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="Summary format.")
+LIST_FORMAT_OPTION = typer.Option(ListFormat.text, "--format", help="List format.")
+REPORTS_ARGUMENT = typer.Argument(
+    ..., metavar="REPORT...", help="kcheck JSON reports (preflight, check, --manifest) or directories of *.json.")
+FLEET_FORMAT_OPTION = typer.Option(FleetFormat.text, "--format", help="Roll-up format.")
+FLEET_FAIL_ON_OPTION = typer.Option(
+    FleetFailOn.error, "--fail-on",
+    help="error: exit 1 when a host will not capture (or was not checked); warning: also on warnings.")
+RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or name.")

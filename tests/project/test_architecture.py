@@ -1,0 +1,39 @@
+"""The layout the README describes holds: the layer contract, one value-type system, the size limit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+#: The brief's "no module over ~400 lines", with a little slack for the "~".
+MAX_LINES = 420
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    """`lint-imports` (as .ci/run runs it) keeps the layers and no-cycles contracts."""
+    script = Path(sys.executable).parent / "lint-imports"
+    if not script.exists():
+        pytest.skip("import-linter is not installed (pip install '.[test]')")
+    result = subprocess.run([str(script), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+    # Every contract is there, and was checked.
+    for name in ("One-way layers", "No import cycles", "facts protocol"):
+        assert name in result.stdout
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "kcheck").rglob("*.py")}
+    assert {path: n for path, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_one_value_type_system() -> None:
+    """Value types are @record (kcheck/domain/records.py), never dataclasses."""
+    users = [str(p.relative_to(ROOT)) for p in (ROOT / "kcheck").rglob("*.py")
+             if "dataclasses" in p.read_text() and p.name != "records.py"]
+    assert users == []

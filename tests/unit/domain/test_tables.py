@@ -1,0 +1,51 @@
+"""The schemas (data, JSON) say what the one Python table of each domain list says.
+
+A JSON Schema cannot import kcheck's tables, so each enum written in a
+schema is compared with its table here: the inputs a finding can concern,
+the two roles, the architectures and families, and the fix verbs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kcheck.domain import arch
+from kcheck.domain.findings import EDITS, FIX_VERBS, KERNELS, ROLES
+from tests.conftest import ROOT
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "schemas" / name).read_text())
+
+
+def _enums(node: Any, key: str) -> list[list[str]]:
+    """Every ``enum`` found under a property called ``key``, anywhere in the schema."""
+    found: list[list[str]] = []
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key and isinstance(value, dict) and "enum" in value:
+                found.append(value["enum"])
+            found.extend(_enums(value, key))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_enums(item, key))
+    return found
+
+
+def test_rule_schema_names_the_inputs_roles_and_architectures_of_the_tables() -> None:
+    rule = _schema("rule.schema.json")
+    assert _enums(rule, "concerns") and all(e == list(KERNELS) for e in _enums(rule, "concerns"))
+    assert rule["$defs"]["role"]["enum"] == list(ROLES)
+    assert set(rule["$defs"]["arch"]["items"]["enum"]) == set(arch.ARCHES) | set(arch.FAMILIES)
+
+
+def test_rule_schema_fix_verbs_are_the_table() -> None:
+    variant = _schema("rule.schema.json")["$defs"]["fixVariant"]["properties"]
+    assert set(variant) - {"applies", "role", "when"} == set(FIX_VERBS)
+    assert list(FIX_VERBS) == ["config", *EDITS, "text"]
+
+
+def test_waiver_schema_names_the_inputs_of_the_table() -> None:
+    enums = _enums(_schema("waivers.schema.json"), "concerns") + _enums(_schema("waivers.schema.json"), "kernel")
+    assert enums and all(e == list(KERNELS) for e in enums)
