@@ -49,3 +49,19 @@ def test_rule_schema_fix_verbs_are_the_table() -> None:
 def test_waiver_schema_names_the_inputs_of_the_table() -> None:
     enums = _enums(_schema("waivers.schema.json"), "concerns") + _enums(_schema("waivers.schema.json"), "kernel")
     assert enums and all(e == list(KERNELS) for e in enums)
+
+
+def test_every_architecture_has_its_source_directory_and_kconfig_agrees() -> None:
+    """domain.arch.SRCARCH (what the kdump table is keyed by) is the kconfig reader's mapping."""
+    from kcheck.kconfig.tree import ARCHES as KCONFIG_ARCHES
+
+    assert set(arch.SRCARCH) == set(arch.ARCHES)
+    assert all(KCONFIG_ARCHES[name][1] == src for name, src in arch.SRCARCH.items())
+
+
+def test_kdump_series_picks_the_row_at_or_below_the_version() -> None:
+    assert arch.kdump_series((6, 12, 5))[0] == (6, 12)
+    assert arch.kdump_series((6, 6))[0] == (6, 1)
+    assert arch.kdump_series((2, 6, 13))[0] == (6, 1)
+    assert arch.kdump_series(None)[0] == (6, 12)
+    assert arch.kdump_series((7, 0))[0] == (6, 12)
