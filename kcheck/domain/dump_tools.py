@@ -28,8 +28,15 @@ from __future__ import annotations
 
 from kcheck.domain.version import KernelVersion
 
-#: makedumpfile release -> (LATEST_VERSION of its makedumpfile.h, the release commit).
+#: makedumpfile release -> (LATEST_VERSION of its makedumpfile.h, the release commit; before
+#: 1.6.0 the Released-1-x-y tag).
 MAKEDUMPFILE_LATEST: tuple[tuple[str, str, str], ...] = (
+    ("1.3.0", "2.6.26", "4fc766c"), ("1.3.1", "2.6.28", "560833f"), ("1.3.3", "2.6.29", "a8117da"),
+    ("1.3.4", "2.6.31", "1b92c9a"), ("1.3.6", "2.6.34", "3cda1cb"), ("1.3.7", "2.6.36", "34e9ff8"),
+    ("1.4.3", "3.2.0", "1428438"), ("1.4.4", "3.2.16", "49ae2ff"), ("1.5.0", "3.4.8", "781037c"),
+    ("1.5.1", "3.6.7", "c58c454"), ("1.5.4", "3.9.6", "0c2df04"), ("1.5.5", "3.11.3", "44b026e"),
+    ("1.5.6", "3.13.6", "e25d849"), ("1.5.7", "3.16.1", "7ed803c"), ("1.5.8", "3.19.0", "1eb3c62"),
+    ("1.5.9", "4.1.0", "5f70ac4"),
     ("1.6.0", "4.5.3", "688bb44"), ("1.6.1", "4.8.1", "0820a55"), ("1.6.2", "4.11.7", "d14c126"),
     ("1.6.3", "4.14.8", "4982e06"), ("1.6.4", "4.17.0", "d4a30d8"), ("1.6.5", "4.19.4", "af8e016"),
     ("1.6.6", "5.1.9", "0a8b504"), ("1.6.7", "5.4.8", "e730165"), ("1.6.8", "5.9.4", "18e0cdb"),
@@ -63,13 +70,18 @@ def _series(version: KernelVersion) -> tuple[int, int]:
 
 def _row(table: tuple[tuple[str, str, str], ...], release: str) -> tuple[str, str, str] | str | None:
     """The table row for ``release``: its own row, or the row of the release it follows
-    (a distribution's 1.7.2+git); "older" before the table; None after it (or no version)."""
+    (a distribution's 1.7.2+git; a release newer than the table: its last row, a lower
+    bound); "older" before the table; None without a version."""
     version = _v(release)
-    newest = _v(table[-1][0])
-    if version is None or newest is None or version > newest:
+    if version is None:
         return None
     rows = [row for row in table if (v := _v(row[0])) is not None and v <= version]
     return rows[-1] if rows else "older"
+
+
+def newer_than_table(table: tuple[tuple[str, str, str], ...], release: str) -> bool:
+    version, newest = _v(release), _v(table[-1][0])
+    return version is not None and newest is not None and version > newest
 
 
 def makedumpfile_latest(release: str) -> tuple[str, str] | None:
@@ -96,7 +108,13 @@ def makedumpfile_knows(release: str, kernel: KernelVersion) -> bool | None:
     if found is None:
         return None
     newest = _v(found[0].removeprefix("at most "))
-    return newest is not None and _series(kernel) <= _series(newest)
+    if newest is None:
+        return None
+    if _series(kernel) <= _series(newest):
+        # A release newer than the table knows at least what its last row knew; one older
+        # than the table knew at most that much, so nothing can be said.
+        return None if found[0].startswith("at most ") else True
+    return None if newer_than_table(MAKEDUMPFILE_LATEST, release) else False
 
 
 def crash_named(release: str) -> tuple[str, str] | None:
@@ -117,7 +135,11 @@ def crash_knows(release: str, kernel: KernelVersion) -> bool | None:
     if found[0].startswith("before "):
         return False if _series(kernel) >= _series(_v(CRASH_NAMED[0][1]) or kernel) else None
     newest = _v(found[0])
-    return newest is not None and _series(kernel) <= _series(newest)
+    if newest is None:
+        return None
+    if _series(kernel) <= _series(newest):
+        return True
+    return None if newer_than_table(CRASH_NAMED, release) else False
 
 
 def crash_reads_compressed(release: str) -> bool | None:

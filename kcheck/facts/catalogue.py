@@ -337,11 +337,13 @@ HOST = (
     ("tools.makedumpfile_source", "str|None", "where kcheck's table says so (makedumpfile.h at the release commit)"),
     ("tools.makedumpfile_knows_kernel", "bool|None", "that release supports the running kernel's series"),
     ("tools.makedumpfile_needed", "str|None", "the makedumpfile release the running kernel needs"),
+    ("tools.makedumpfile_judged", "bool", "kcheck's table can tell whether that release supports the running kernel"),
     ("tools.crash", "str|None", "the installed crash release (package database)"),
     ("tools.crash_newest", "str|None", "the newest kernel series that release's notes name a fix for"),
     ("tools.crash_source", "str|None", "the release-note commit that names it"),
     ("tools.crash_knows_kernel", "bool|None", "that release's notes reach the running kernel's series"),
     ("tools.crash_needed", "str|None", "the crash release whose notes reach the running kernel's series"),
+    ("tools.crash_judged", "bool", "kcheck's table can tell whether that release's notes reach the running kernel"),
     ("tools.crash_reads_compressed", "bool|None", "that crash's gdb reads compressed debug sections (9.0.0+)"),
 )
 

@@ -41,11 +41,13 @@ def dump_tool_facts(release: str | None, makedumpfile: tuple[str, str] | None,
             facts[f"tools.{name}_knows_kernel"] = None
         elif kernel is None:
             facts[f"tools.{name}_knows_kernel"] = unknowable("the running kernel's release is unknown")
-        elif found is None:
-            facts[f"tools.{name}_knows_kernel"] = unknowable(
-                f"{name} {version} is newer than kcheck's table (up to {table[-1][0]})")
         else:
-            facts[f"tools.{name}_knows_kernel"] = knows(version, kernel)
+            known = knows(version, kernel)
+            facts[f"tools.{name}_knows_kernel"] = known if known is not None else unknowable(
+                f"kcheck's {name} table ({table[0][0]} to {table[-1][0]}) cannot tell whether "
+                f"{name} {version} supports {release}")
+        facts[f"tools.{name}_judged"] = kernel is not None and version is not None and \
+            knows(version, kernel) is not None
         facts[f"tools.{name}_needed"] = _needed(kernel, table) if kernel else None
     facts["tools.crash_reads_compressed"] = (dump_tools.crash_reads_compressed(crash[0]) if crash else None)
     return facts

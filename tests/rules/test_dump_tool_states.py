@@ -23,9 +23,23 @@ def _case(tmp: Path, rule: str, **case: object) -> tuple[Status, str | None, str
     return result.status, result.reason, result.finding.message if result.finding else None
 
 
-def test_a_makedumpfile_newer_than_the_table_is_not_judged(tmp_path: Path) -> None:
-    status, reason, _ = _case(tmp_path, "KH015", files={"var/lib/dpkg/status": _packages("1:1.8.0-1")})
-    assert status is Status.SKIP and "newer than kcheck's table (up to 1.7.9)" in (reason or "")
+def test_a_makedumpfile_newer_than_the_table_knows_what_the_table_knows(tmp_path: Path) -> None:
+    """1.8.0 is not in the table, but it knows at least what 1.7.9 knew (up to 7.0): 6.1 passes."""
+    status, _, _ = _case(tmp_path, "KH015", files={"var/lib/dpkg/status": _packages("1:1.8.0-1")})
+    assert status is Status.PASS
+
+
+def test_crash_older_than_the_table_is_silent_where_it_cannot_tell(tmp_path: Path) -> None:
+    """crash 7.3.2 on 6.1 fails (its notes stop before 5.12); the table cannot tell for older kernels."""
+    from kcheck.domain.dump_tools import crash_knows, makedumpfile_knows
+    from kcheck.domain.version import KernelVersion
+
+    status, _, _ = _case(tmp_path, "KH016", files={"var/lib/dpkg/status": _packages(crash="7.3.2-1")})
+    assert status is Status.FAIL
+    k418, k72 = KernelVersion.parse("4.18.0-553.el8"), KernelVersion.parse("7.2.0")
+    assert k418 is not None and k72 is not None
+    assert crash_knows("7.3.2", k418) is None and crash_knows("9.9.0", k72) is None
+    assert makedumpfile_knows("1.8.0", k72) is None and makedumpfile_knows("1.5.9", k418) is False
 
 
 def test_no_package_database_means_not_applicable(tmp_path: Path) -> None:
