@@ -21,7 +21,9 @@ up to its own date.
   gdb 16.2 from 9.0.0 (dfb2bb5).
 
 Versions are the upstream release (``1:1.7.2-1`` -> ``1.7.2``), compared as
-numbers.  A release newer than the table is not judged.
+numbers.  A release newer than its table knows at least what the last row
+knew; beyond that, and for a release older than the table, nothing is said
+(None).
 """
 
 from __future__ import annotations
