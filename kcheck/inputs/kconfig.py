@@ -17,6 +17,7 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from kcheck.domain.compression import CONFIG_COMPRESSIONS, detect_compression
 from kcheck.domain.errors import InputError
 from kcheck.inputs.files import MiB, decode_text, read_bounded
 from kcheck.domain.records import field, record
@@ -325,13 +326,11 @@ def config_from_bytes(path: str, data: bytes) -> KernelConfig:
     """Parse the bytes of ``path`` (read by the caller: a batch reads each file once)."""
     if not data.strip():
         raise InputError(path, "empty file; not a kernel .config")
-    from kcheck.inputs.config_unpack import compression_of
+    kind = detect_compression(data[:16])
+    if kind in CONFIG_COMPRESSIONS:
+        from kcheck.inputs.config_unpack import unpack  # lazy: most configs are plain text
 
-    kind = compression_of(data)
-    if kind is not None:
-        from kcheck.inputs.config_unpack import unpack
-
-        data = unpack(path, data, kind, CONFIG_LIMIT)
+        data = unpack(path, data, kind.value, CONFIG_LIMIT)
     if b"\0" in data[:4096] and not _text_with_nul(data):  # an image (or a compressed one)
         config = parse_config_text(decode_text(path, _embedded_config(path), what="kernel .config"), path)
         return _with_container(config, path)

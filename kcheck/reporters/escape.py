@@ -23,21 +23,42 @@ its kind; the fleet reporters use the same ones:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kcheck.domain.text import abbreviate as abbreviate  # re-exported: long values, shortened
 
+# Each class twice: whole, and its ASCII part, for text that is all ASCII (most
+# reports).  The whole classes span surrogates and bidi controls, and compiling
+# the three of them cost every ``kcheck check`` about 1.5 ms at import, more
+# than reading the rules from their cache; so each is compiled on first use.
+#
 # C0 controls but TAB and LF, DEL, C1 controls, the bidirectional embeddings,
 # overrides and isolates ("Trojan source"), and lone surrogates (bytes that
 # were not UTF-8, which a terminal would receive raw).
-_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_TERMINAL = ("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+             "[\x00-\x08\x0b-\x1f\x7f]")
 # One line: also LF and the Unicode line and paragraph separators, which a log
 # viewer or browser may break a line on.
-_TERMINAL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_TERMINAL_LINE = ("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+                  "[\x00-\x1f\x7f]")
 # What XML 1.0 (section 2.2, Char) does not allow, and what it allows but
 # should not carry raw into a browser or CI viewer (DEL, C1, bidi controls).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
-_SGR = re.compile(r"\x1b\[[0-9;]{1,8}m")
+_NOT_XML = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]",
+            "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SGR = r"\x1b\[[0-9;]{1,8}m"
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _pattern(classes: tuple[str, str], text: str) -> re.Pattern[str]:
+    """The class for ``text``: its ASCII part when ``text`` is ASCII, compiled once."""
+    return _compiled(classes[1] if text.isascii() else classes[0])
+
+
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
 
 
@@ -58,11 +79,12 @@ def terminal(text: str, *, line: bool = False, colour: bool = False) -> str:
     that painted itself; fields from inputs are escaped with ``line=True``
     before painting, so none of these came from an input.
     """
-    pattern = _TERMINAL_LINE if line else _TERMINAL
+    pattern = _pattern(_TERMINAL_LINE if line else _TERMINAL, text)
     if not colour:
         return pattern.sub(_visible, text)
-    pieces = _SGR.split(text)
-    codes = _SGR.findall(text)
+    sgr = _compiled(_SGR)
+    pieces = sgr.split(text)
+    codes = sgr.findall(text)
     out = [pattern.sub(_visible, pieces[0])]
     for code, piece in zip(codes, pieces[1:]):
         out.append(code)
@@ -72,7 +94,7 @@ def terminal(text: str, *, line: bool = False, colour: bool = False) -> str:
 
 def xml_text(text: str) -> str:
     """``text`` made of characters XML 1.0 allows (the rest shown as escapes)."""
-    return _NOT_XML.sub(_visible, text)
+    return _pattern(_NOT_XML, text).sub(_visible, text)
 
 
 def html_text(text: str, *, line: bool = True) -> str:
@@ -84,7 +106,7 @@ def html_text(text: str, *, line: bool = True) -> str:
     """
     text = xml_text(text)
     if line:
-        text = _TERMINAL_LINE.sub(_visible, text)
+        text = _pattern(_TERMINAL_LINE, text).sub(_visible, text)
     # html.escape(quote=True), without importing html (and its entity tables) at start-up.
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#x27;"))
