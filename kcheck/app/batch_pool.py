@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from kcheck.app.batch import BatchOptions, Target, check_target
+from kcheck.app.target import BatchOptions, Target, check_target
 from kcheck.domain.findings import TargetReport, WaiverStatus
 from kcheck.domain.records import replace
 from kcheck.reporters.stream import Piece, RenderOptions, render_piece

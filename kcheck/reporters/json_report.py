@@ -95,11 +95,3 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
                                       if t.report is not None and not t.report.completeness.complete),
                     "exit_status": batch.exit_status},
     }
-
-
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("json", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)

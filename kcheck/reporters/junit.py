@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.domain.findings import INPUTS, BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import INPUTS, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
 from kcheck.reporters.escape import xml_tree
 
@@ -25,14 +25,6 @@ KERNELS = tuple(INPUTS.items())
 def render(report: Report, *, color: bool = False, verbose: bool = False,
            fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
     return junit_xml([single_target(report)], fail_on, require_complete)
-
-
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("junit", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)
 
 
 def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require_complete: bool = False) -> str:

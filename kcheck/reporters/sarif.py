@@ -40,14 +40,6 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return _dump(sarif_log([single_target(report)], report.rules, report.waivers, require_complete))
 
 
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("sarif", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)
-
-
 def _dump(log: dict[str, Any]) -> str:
     """One line: json's C encoder runs only without ``indent``, and a SARIF log of ~80 rule
     descriptors is read by code-scanning tools, not people (``jq .`` indents it)."""

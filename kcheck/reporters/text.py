@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcheck.domain.findings import INPUTS, ROLES, BatchReport, Finding, Report, Severity, WaiverStatus
+from kcheck.domain.findings import INPUTS, ROLES, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary, verdict_word
 from kcheck.reporters.escape import terminal
 
@@ -106,17 +106,6 @@ def summary_lines(report: Report, paint: Painter) -> list[str]:
 def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
     return [_one(f"{'note' if w.state == 'applied' else 'warning'}: {w.describe()}") for w in waivers
             if verbose or w.state != "applied"]
-
-
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False,
-                 quiet: bool = False) -> str:
-    """Each target's report under a heading, then one summary line per target
-    (:mod:`kcheck.reporters.stream` writes it; a batch from the CLI streams)."""
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("text", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete, quiet=quiet)
 
 
 def _has_images(inputs: dict) -> bool:
