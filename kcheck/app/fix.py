@@ -168,7 +168,7 @@ def _why_not(fragment: KernelFragment | None, symbol: str, value: str, arch: str
 
 def _recheck(result: FixResult, plan: FixPlan, fragments: dict[str, KernelFragment], report: Report) -> None:
     """What the fixed set-up still lacks, and which requests turned out not to be needed."""
-    remaining = {(f.rule, f.kernel): f for f in report.findings if not f.waived and f.severity >= Severity.WARNING}
+    remaining = {(f.rule, f.concerns): f for f in report.findings if not f.waived and f.severity >= Severity.WARNING}
     still = {rule for rule, _ in remaining}
     for kernel, fragment in fragments.items():
         for symbol, why in list(fragment.unresolved.items()):

@@ -108,7 +108,7 @@ def run_check(request: CheckRequest) -> Report:
 def check_rules(rule_files: tuple[str, ...], *, host: bool = False) -> list[Rule]:
     """The rules a check evaluates: host rules describe a running machine, which only
     ``kcheck preflight`` has."""
-    return [r for r in load_rules(rule_files) if r.kernel != "host" or host]
+    return [r for r in load_rules(rule_files) if r.concerns != "host" or host]
 
 
 def run_check_on(request: CheckRequest, setup: Setup, rules: list[Rule] | None = None) -> Report:

@@ -13,6 +13,7 @@ from kcheck.engine.fixes import VERB_LABELS
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import KcheckError
+from kcheck.domain.findings import INPUTS
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:
@@ -58,8 +59,7 @@ def rule_help(rule: Rule, width: int = 78) -> str:
         import textwrap
 
         why = textwrap.fill(why, width)
-    concerns = {"boot": "boot command line", "kexec": "kexec command", "host": "live host"}.get(
-        rule.concerns, f"{rule.concerns} kernel")
+    concerns = INPUTS.get(rule.concerns, rule.concerns)
     applies = rule.applies_to() + ("" if rule.role == rule.concerns else f" (of the {rule.role} kernel)")
     out = [f"Severity: {rule.severity.label}    Concerns: the {concerns}",
            f"Applies to: {applies}", f"Source: {rule.source}", "",

@@ -104,7 +104,7 @@ def _finding(rule: Rule, setup: SetupFacts) -> Finding:
         rule=rule.id,
         name=rule.name,
         severity=rule.severity,
-        kernel=rule.concerns,
+        concerns=rule.concerns,
         title=rule.title,
         message=render(rule.message, rule, setup),
         symbols=rule.symbols,

@@ -71,7 +71,7 @@ def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None
         _count(suite)
         return
     for kernel, label in KERNELS:
-        results = [r for r in target.report.results if r.kernel == kernel]
+        results = [r for r in target.report.results if r.concerns == kernel]
         if not results:
             continue
         suite = _suite(root, f"{target.name}: {label}" if target.name else label)

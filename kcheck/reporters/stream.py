@@ -31,11 +31,11 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from kcheck.domain.findings import BatchReport, RuleInfo, Severity, TargetReport, WaiverStatus
-from kcheck.domain.records import asdict, field, record
+from kcheck.domain.records import field, record
 from kcheck.reporters import summary
 from kcheck.reporters.escape import terminal
 from kcheck.reporters.github import closing_lines, target_lines
-from kcheck.reporters.json_report import target_dict, tool_dict
+from kcheck.reporters.json_report import target_dict, tool_dict, waiver_dict
 from kcheck.reporters.junit import target_suites_xml
 from kcheck.reporters.sarif import SCHEMA_URI, driver, invocation_dict, target_results
 from kcheck.reporters.text import _painter, _waivers, render
@@ -170,7 +170,7 @@ class BatchWriter:
             self.out.write(_table(self._rows, self.targets, self.not_ok))
         elif fmt == "json":
             self.out.write(("\n  ]" if self.targets else "]") + ",\n  \"waivers\": "
-                           + _indent(json.dumps([asdict(w) for w in waivers], indent=2), 2)
+                           + _indent(json.dumps([waiver_dict(w) for w in waivers], indent=2), 2)
                            + ",\n  \"summary\": " + _indent(json.dumps(self.summary(), indent=2), 2) + "\n}\n")
         elif fmt == "sarif":
             invocation = json.dumps(invocation_dict(self.unreadable == 0, self.incomplete == 0, self.undecided,

@@ -27,7 +27,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
                               f"(version {info.get('version') or 'unknown'}, arch {info.get('arch') or 'unknown'})"))
     by_kernel: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        by_kernel.setdefault(finding.kernel, []).append(finding)
+        by_kernel.setdefault(finding.concerns, []).append(finding)
     for kernel, heading in GROUPS:
         findings = sorted(by_kernel.get(kernel, []), key=lambda f: (-f.severity, f.rule))
         if not findings:
@@ -46,10 +46,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         if undecided:
             lines.append("")
             lines.append(paint("Rules not judged (the inputs cannot say)", "1"))
-            lines.extend(_one(f"  {r.rule} ({r.kernel}): {r.reason}") for r in undecided)
+            lines.extend(_one(f"  {r.rule} ({r.concerns}): {r.reason}") for r in undecided)
         lines.append("")
         lines.append(paint("Rules skipped", "1"))
-        lines.extend(_one(f"  {r.rule} ({r.kernel}): {r.reason}") for r in report.results
+        lines.extend(_one(f"  {r.rule} ({r.concerns}): {r.reason}") for r in report.results
                      if r.status.value == "skip" and not r.undecided)
     notes = [_one(f"note: {note}") for note in report.notes] + _waivers(report.waivers, verbose)
     if notes:
@@ -63,7 +63,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 def _failing(report: Report, paint: Painter, fail_on: Severity | None) -> list[str]:
     """``--quiet``: the findings that set the exit status, most severe first."""
     findings = sorted((f for f in report.findings if not f.waived and fail_on is not None
-                       and f.severity >= fail_on), key=lambda f: (-f.severity, f.kernel, f.rule))
+                       and f.severity >= fail_on), key=lambda f: (-f.severity, f.concerns, f.rule))
     return [line for finding in findings for line in _finding(finding, paint)]
 
 

@@ -49,3 +49,19 @@ def test_rule_schema_fix_verbs_are_the_table() -> None:
 def test_waiver_schema_names_the_inputs_of_the_table() -> None:
     enums = _enums(_schema("waivers.schema.json"), "concerns") + _enums(_schema("waivers.schema.json"), "kernel")
     assert enums and all(e == list(KERNELS) for e in enums)
+
+
+def test_verdict_order_ranks_every_input_of_the_table() -> None:
+    """Pre-flight and the fleet roll-up pick a verdict's reason by VERDICT_ORDER: every input, once."""
+    from kcheck.domain.findings import INPUTS, VERDICT_ORDER
+
+    assert sorted(VERDICT_ORDER) == sorted(INPUTS) and len(VERDICT_ORDER) == len(set(VERDICT_ORDER))
+
+
+def test_report_schema_kernel_names_are_the_table() -> None:
+    """The report's ``concerns`` (and its deprecated twin ``kernel``) name the inputs of the table."""
+    report = _schema("report.schema.json")
+    assert report["$defs"]["kernelName"]["enum"] == list(KERNELS)
+    waiver = report["$defs"]["waiver"]
+    assert waiver["properties"]["concerns"] == {**waiver["properties"]["kernel"],
+                                                "description": waiver["properties"]["concerns"]["description"]}
