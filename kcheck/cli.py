@@ -175,10 +175,11 @@ def _threshold(fail_on: FailOn) -> Any:
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
           inputs: tuple[str | None, ...], require_complete: bool = False, quiet: bool = False) -> None:
-    from kcheck.app.output import refuse_inputs, write_atomic
     from kcheck.reporters import render
 
     if output:
+        from kcheck.app.output import refuse_inputs, write_atomic  # only with -o
+
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
     options: dict[str, Any] = {"quiet": True} if quiet and fmt == "text" else {}
