@@ -33,7 +33,7 @@ from kcheck.domain.findings import (SYMPTOMS, VERDICT_ORDER, Finding, Report, Ru
                                     completeness_of)
 from kcheck.app.pipeline import CheckRequest, describe_inputs, kernel_arch
 from kcheck.domain.version import KernelVersion
-
+from kcheck.facts.host_map import host_memory_map
 
 
 def host_setup(host: HostFacts) -> Setup:
@@ -87,8 +87,6 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
     if host.config is None:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
-    from kcheck.facts.host_map import host_memory_map
-
     memory_map = host_memory_map(host)
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),
                   verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)),

@@ -16,6 +16,7 @@ from typing import Any
 from kcheck.domain.errors import InputError
 from kcheck.domain.findings import Finding, Report, RuleResult, WaiverStatus
 from kcheck.domain.records import record, replace
+from kcheck.inputs.validate import read_toml, validate
 
 
 @record
@@ -48,8 +49,6 @@ class Waiver:
 
 def load_waivers(path: str) -> tuple[Waiver, ...]:
     """Read and schema-check a waiver file (user input: validated at run time)."""
-    from kcheck.inputs.validate import read_toml, validate
-
     document = read_toml(path, "waiver file")
     validate(document, "waivers.schema.json", path)
     return tuple(_waiver(table, path, index) for index, table in enumerate(document["waiver"]))

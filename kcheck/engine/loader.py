@@ -124,7 +124,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
 
 def _check_bounds(document: dict[str, Any], source: str, before: int) -> int:
     """The number of rules in a user's rule document; RuleError past the bounds above."""
-    from kcheck.inputs.validate import too_deep
+    from kcheck.inputs.validate import too_deep  # lazy: the TOML/schema reader: only when a file is validated
 
     if too_deep(document):
         return 0  # validate_rule_document says "nested more than 64 levels deep"

@@ -89,7 +89,7 @@ def cached(key: list[bytes], build: Callable[[], T]) -> T:
     try:
         # The C unpickler alone: the pickle module around it (and struct, which
         # it imports) costs more start-up time than reading the rules.
-        from _pickle import load
+        from _pickle import load  # lazy: only when the cache is read
 
         with open(target, "rb") as handle:
             return load(handle)  # type: ignore[no-any-return]  # noqa: S301 - our own file, keyed by content
@@ -101,8 +101,8 @@ def cached(key: list[bytes], build: Callable[[], T]) -> T:
 
 
 def _store(target: Path, value: object) -> None:
-    import pickle
-    import tempfile
+    import pickle  # lazy: pickle: only when the cache is written
+    import tempfile  # lazy: only when a file is spooled or written
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

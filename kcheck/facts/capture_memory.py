@@ -37,7 +37,7 @@ def capture_run_need(setup: Setup) -> RunNeed:
     # Lazy: the calibration is TOML (tomllib costs a check without images ~5 ms) and
     # the initrd reader is needed only when there is a capture image to size.
     from kcheck.inputs.calibration import capture_memory_model
-    from kcheck.inputs.initrd import read_initrd
+    from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, with an image only
 
     initrd_file = initrd_unpacked = 0
     kexec = setup.kexec
@@ -57,7 +57,7 @@ def run_fact(setup: Setup, name: str) -> object:
     if name == "run_needed":
         return need.minimum
     if name == "run_comfortable":
-        from kcheck.inputs.calibration import capture_memory_model  # read by capture_run_need already
+        from kcheck.inputs.calibration import capture_memory_model  # lazy: read by capture_run_need already
 
         return comfortable_size(capture_memory_model(), need)
     return need.describe()

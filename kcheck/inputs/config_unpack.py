@@ -26,21 +26,21 @@ def compression_of(data: bytes) -> str | None:
 
 def _decompressor(kind: str) -> object:
     if kind == "gzip":
-        import zlib
+        import zlib  # lazy: the decompressor of that format only
 
         return zlib.decompressobj(wbits=31)
     if kind == "xz":
-        import lzma
+        import lzma  # lazy: the decompressor of that format only
 
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=256 << 20)
-    import bz2
+    import bz2  # lazy: the decompressor of that format only
 
     return bz2.BZ2Decompressor()
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    import lzma
-    import zlib
+    import lzma  # lazy: the decompressor of that format only
+    import zlib  # lazy: the decompressor of that format only
 
     return (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
 

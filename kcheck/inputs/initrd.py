@@ -118,7 +118,7 @@ def _decompressor(kind: str):  # type: ignore[no-untyped-def]
         return lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
     if kind == "bzip2":
         return bz2.BZ2Decompressor()
-    import zstandard  # optional: Debian's zstd initrds
+    import zstandard  # lazy: optional extra, Debian's zstd initrds
 
     return zstandard.ZstdDecompressor().decompressobj()
 

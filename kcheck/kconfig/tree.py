@@ -34,6 +34,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.arch import ALIASES
+from kcheck.kconfig.compat import parse_kconfig
+from kcheck.kconfig.choice_rules import enable as enable_choice_rules
 
 # kcheck architecture name -> (kernel ARCH, SRCARCH), as the top-level Makefile
 # maps ARCH to SRCARCH.  ARCH=i386 / x86_64 fix 64BIT through
@@ -62,8 +65,6 @@ _PROBE_SCRIPT_DIRS = ("scripts",)
 
 def kernel_arch(arch: str) -> tuple[str, str]:
     """Map a kcheck architecture name to the kernel's (ARCH, SRCARCH)."""
-    from kcheck.domain.arch import ALIASES
-
     try:
         return ARCHES[ALIASES.get(arch, arch)]
     except KeyError:
@@ -234,7 +235,7 @@ def _compiler_identity(cc: str) -> str:
 
 def cache_key(env: dict[str, str]) -> str:
     """Which cache entry a (tree, arch, environment, compiler) combination uses."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     h = hashlib.sha256()
     h.update(f"format={CACHE_FORMAT} kconfiglib={kconfiglib.VERSION} py={sys.version_info[:2]}\n".encode())
@@ -338,8 +339,6 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
     ``cache_dir=None`` means :func:`default_cache_dir`.  The returned object is
     a ``kconfiglib.Kconfig`` (the compat subclass) with no configuration loaded.
     """
-    from kcheck.kconfig.compat import parse_kconfig
-
     srctree = os.path.abspath(kernel_src)
     if not os.path.isfile(os.path.join(srctree, "Kconfig")):
         raise InputError(kernel_src, "not a kernel source tree: no top-level Kconfig file")
@@ -365,7 +364,5 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
 def _with_choice_rules(kconf: Any) -> Any:
     """Trees of Linux 6.11+ pick choice members by the new rules (kcheck.kconfig.choice_rules)."""
     if getattr(kconf, "kcheck_version", (0, 0)) >= (6, 11):
-        from kcheck.kconfig.choice_rules import enable
-
-        enable(kconf)
+        enable_choice_rules(kconf)
     return kconf

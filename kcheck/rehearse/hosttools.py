@@ -44,9 +44,9 @@ def find_program(name: str, extra: tuple[str, ...] = ("/usr/sbin", "/sbin", "/us
 
 
 def _elf_needs(path: str) -> tuple[str | None, list[str]]:
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.dynamic import DynamicSection
-    from elftools.elf.elffile import ELFFile
+    from elftools.common.exceptions import ELFError  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.dynamic import DynamicSection  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.elffile import ELFFile  # lazy: pyelftools: only ELF images need it
 
     try:
         with open(path, "rb") as handle:

@@ -56,8 +56,6 @@ class Images:
 
 
 def find_tools(arch: str, qemu_path: str | None, accel: str) -> Tools:
-    from kcheck.domain.errors import InputError
-
     binary = qemu.find_qemu(arch, qemu_path)
     busybox = find_program("busybox")
     if busybox is None:
@@ -129,8 +127,6 @@ def rehearse_once(plan: Plan, tools: Tools, images: Images, boot_cmdline: str | 
                  f"{plan.cpus} CPU{'s' if plan.cpus > 1 else ''})")
     run = qemu.run(tools.qemu, qemu_args(plan, tools, images, line), plan.timeout, on_line)
     if run.ended == "exited" and run.returncode not in (0, None) and console.lines == 0:
-        from kcheck.domain.errors import InputError
-
         raise InputError(tools.qemu, f"QEMU failed (exit {run.returncode}): {run.stderr.strip()[-300:]}")
     return judge(console, run, boot_cmdline=line, makedumpfile=tools.makedumpfile is not None,
                  timeline=timeline)

@@ -26,7 +26,10 @@ grow with the number of targets:
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -211,8 +214,6 @@ class BatchWriter:
     def _spill(self, text: str, separator: str) -> None:
         """Keep ``text`` for the ending: in memory up to 1 MiB, then in a temporary file."""
         if self._spool is None:
-            import tempfile
-
             self._spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, mode="w+", encoding="utf-8",
                                                         errors="surrogateescape")
         if self._spooled and separator:
@@ -223,8 +224,6 @@ class BatchWriter:
     def _copy_spool(self) -> None:
         if self._spool is None:
             return
-        import shutil
-
         self._spool.seek(0)
         shutil.copyfileobj(self._spool, self.out)
         self._spool.close()
@@ -259,8 +258,6 @@ def write_batch(out: IO[str], targets: Iterable[TargetReport], options: RenderOp
 
 def render_whole(fmt: str, batch: BatchReport, **options: Any) -> str:
     """A whole :class:`~kcheck.domain.findings.BatchReport` as one string, through the same writer."""
-    import io
-
     out = io.StringIO()
     write_batch(out, batch.targets, options_for(fmt, batch.rules, **options), batch.rules, batch.waivers,
                 batch.source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kcheck.domain.findings import INPUTS, ROLES, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary, verdict_word
 from kcheck.reporters.escape import terminal
+from kcheck.domain.memparse import format_size
 
 #: Findings grouped by what they concern; "kexec" is a command's name and keeps its case.
 GROUPS = tuple((name, label if name == "kexec" else label.capitalize()) for name, label in INPUTS.items())
@@ -37,7 +38,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         for finding in findings:
             lines.extend(_finding(finding, paint))
     if report.memory_map and (verbose or report.memory_map["conflicts"] or _has_images(inputs)):
-        from kcheck.reporters.memory_picture import draw
+        from kcheck.reporters.memory_picture import draw  # lazy: only reports that draw the map
 
         lines.append("")
         lines.extend(draw(report.memory_map, paint))
@@ -116,8 +117,6 @@ def _host_lines(host: dict | None) -> list[str]:
     """What ``kcheck preflight`` read from the host, in a few lines."""
     if not host:
         return []
-    from kcheck.domain.memparse import format_size
-
     lines = [_one(f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
              f"kdump service {host.get('service') or 'none found'})")]
     regions = host.get("crash_regions")

@@ -49,3 +49,24 @@ def test_one_value_type_system() -> None:
     users = [str(p.relative_to(ROOT)) for p in (ROOT / "kcheck").rglob("*.py")
              if "dataclasses" in p.read_text() and p.name != "records.py"]
     assert users == []
+
+
+def test_every_function_level_import_says_why_it_is_lazy() -> None:
+    """An import inside a function hides an edge of the graph; it is there only for start-up
+    speed (or an optional dependency), and says so: a ``lazy`` comment on its line or just above."""
+    import ast
+
+    unexplained = []
+    for path in sorted((ROOT / "kcheck").rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    text = "\n".join(lines[node.lineno - 1:node.end_lineno])
+                    above = lines[node.lineno - 3:node.lineno - 1]
+                    if "lazy" not in text.lower() and not any(l.strip().startswith("#") and "lazy" in l.lower()
+                                                              for l in above):
+                        unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert sorted(set(unexplained)) == []
