@@ -29,7 +29,7 @@ from kcheck.options import (  # the options the commands share
     SUMMARY_FORMAT_OPTION, LIST_FORMAT_OPTION, REPORTS_ARGUMENT, FLEET_FORMAT_OPTION, FLEET_FAIL_ON_OPTION,
     RULE_ID_ARGUMENT,
 )
-from kcheck.rehearse.options import (  # kcheck rehearse's options, kept beside it
+from kcheck.options import (  # kcheck rehearse's options
     RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
     OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
     TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
@@ -272,7 +272,7 @@ def fix(
     raise typer.Exit(0 if result.complete else 1)
 
 
-# --- kcheck rehearse (issue 11): the command; its options are in kcheck/rehearse/options.py ---
+# --- kcheck rehearse (issue 11): the command; its options are at the end of kcheck/options.py ---
 @app.command(context_settings=CONTEXT)
 def rehearse(
     system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
