@@ -15,12 +15,44 @@ ARCHES = ("i386", "x86_64", "arm", "arm64", "ppc", "ppc64", "ppc64le", "s390x",
           "alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
           "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa")
 
-#: Architectures whose kernels cannot take kdump dumps: Linux 6.12's
-#: arch/<SRCARCH>/Kconfig defines no ARCH_SUPPORTS_CRASH_DUMP for them (which
-#: CRASH_DUMP depends on since 6.9), and no earlier kernel had CRASH_DUMP there.
-#: kcheck knows their names so that it can say so plainly.
-NO_KDUMP = frozenset({"alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2", "openrisc",
-                      "parisc", "parisc64", "sparc", "sparc64", "um", "xtensa"})
+#: The kernel's source directory (SRCARCH) of each architecture, as the top-level
+#: Makefile maps ARCH to SRCARCH.
+SRCARCH: dict[str, str] = {
+    "i386": "x86", "x86_64": "x86", "arm": "arm", "arm64": "arm64",
+    "ppc": "powerpc", "ppc64": "powerpc", "ppc64le": "powerpc", "s390x": "s390",
+    "riscv32": "riscv", "riscv64": "riscv", "loongarch64": "loongarch", "mips": "mips", "mips64": "mips",
+    "sh": "sh", "sparc": "sparc", "sparc64": "sparc", "parisc": "parisc", "parisc64": "parisc",
+    **{name: name for name in ("alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "nios2",
+                               "openrisc", "um", "xtensa")},
+}
+
+#: The source directories whose Kconfig lets CONFIG_CRASH_DUMP be set, per kernel series
+#: read (tests/corpus/test_kdump_arches.py checks this table against the real trees):
+#: in 6.1 each arch/<SRCARCH>/Kconfig defines CRASH_DUMP itself; in 6.12 CRASH_DUMP is
+#: kernel/Kconfig.kexec's and depends on ARCH_SUPPORTS_CRASH_DUMP, which only these
+#: define.  ia64 (6.1 only) is not an architecture kcheck knows.  Neither list has
+#: sparc, parisc, alpha, ...: their kernels have never had kdump.
+KDUMP_SRCARCH: tuple[tuple[tuple[int, int], frozenset[str]], ...] = (
+    ((6, 1), frozenset({"arm", "arm64", "ia64", "loongarch", "mips", "powerpc", "riscv", "s390", "sh", "x86"})),
+    ((6, 12), frozenset({"arm", "arm64", "loongarch", "mips", "powerpc", "riscv", "s390", "sh", "x86"})),
+)
+#: What the kdump documentation forgets: kdump.rst's list of architectures names neither
+#: riscv nor loongarch, which both define ARCH_SUPPORTS_CRASH_DUMP in 6.12.
+
+#: Architectures whose kernels cannot take kdump dumps in any series read (derived from
+#: KDUMP_SRCARCH). kcheck knows their names so that it can say so plainly.
+NO_KDUMP = frozenset(arch for arch, src in SRCARCH.items()
+                     if all(src not in arches for _, arches in KDUMP_SRCARCH))
+
+
+def kdump_series(version: tuple[int, ...] | None) -> tuple[tuple[int, int], frozenset[str]]:
+    """The row of KDUMP_SRCARCH that speaks for ``version``: the newest series at or below it
+    (the oldest row for older kernels, the newest for unknown or newer ones)."""
+    if version is None:
+        return KDUMP_SRCARCH[-1]
+    rows = [row for row in KDUMP_SRCARCH if row[0] <= tuple(version[:2])]
+    return rows[-1] if rows else KDUMP_SRCARCH[0]
+
 
 FAMILIES: dict[str, frozenset[str]] = {
     "x86": frozenset({"i386", "x86_64"}),
@@ -55,9 +87,11 @@ ARCH_LIMITED: dict[str, frozenset[str]] = {
 }
 
 
-def kdump_possible(arch: str) -> bool:
-    """False for architectures whose kernels have no kdump at all (see NO_KDUMP)."""
-    return arch not in NO_KDUMP
+def kdump_possible(arch: str, version: tuple[int, ...] | None = None) -> bool:
+    """False when ``arch``'s Kconfig offers no CRASH_DUMP in the series that speaks for ``version``."""
+    if arch not in SRCARCH:
+        return True
+    return SRCARCH[arch] in kdump_series(version)[1]
 
 
 def canonical(name: str) -> str | None:

@@ -114,6 +114,20 @@ def default_syscall(tools_version: str | None) -> str | None:
     return "auto" if version >= KernelVersion.parse(AUTO_DEFAULT_SINCE) else "kexec_load"  # type: ignore[operator]
 
 
+#: kexec-tools d6cfd29 "crashdump: introduce the hotplug command line options" (v2.0.28).
+HOTPLUG_SINCE = "2.0.28"
+
+
+def knows_hotplug(tools_version: str | None) -> bool | None:
+    """Whether kexec-tools of ``tools_version`` has ``--hotplug``; None if the release is unknown."""
+    from kcheck.domain.version import KernelVersion
+
+    version = KernelVersion.parse(tools_version) if tools_version else None
+    if version is None:
+        return None
+    return version >= KernelVersion.parse(HOTPLUG_SINCE)  # type: ignore[operator]
+
+
 #: The kernel's COMMAND_LINE_SIZE is 2048 on x86, arm64 and powerpc and at most
 #: 4096 on any architecture; a boot command line or kexec command longer than
 #: four times that is not one (a kexec command adds its options and paths).

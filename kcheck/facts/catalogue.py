@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from kcheck.domain.kexec import default_syscall
+from kcheck.domain.kexec import default_syscall, knows_hotplug
 from kcheck.domain.records import record
 from kcheck.facts import image as image_facts
 from kcheck.facts.protocol import MissingInput
@@ -113,6 +113,9 @@ def _kernel_facts(role: str) -> tuple[tuple[str, str, str, Getter], ...]:
         _fact(f"{role}.arch_conflict", "str|None",
               f"how the sources of {what}'s architecture disagree (config symbols, image, header), if they do",
               _kernel(role, "arch_conflict")),
+        _fact(f"{role}.arch_kdump", "bool|None",
+              f"{what}'s architecture can take kdump dumps in its series (its Kconfig offers CRASH_DUMP)",
+              _kernel(role, "kdump_arch")),
         _fact(f"{role}.pae", "bool|None", f"an i386 {role} kernel uses PAE (X86_PAE or HIGHMEM64G); None elsewhere",
              _kernel(role, "pae")),
         _fact(f"{role}.load_address", "address|None",
@@ -252,6 +255,8 @@ KEXEC = (
     _fact("kexec.default_syscall", "str|None",
           "what the kexec-tools release calls without -s/-c/-a: kexec_load before 2.0.27, auto since",
           lambda setup, _: (_kexec(setup), default_syscall(setup.kexec_tools_version))[1]),
+    _fact("kexec.tools_hotplug", "bool|None", "the kexec-tools release has --hotplug (2.0.28 and later); None: unknown",
+          lambda setup, _: (_kexec(setup), knows_hotplug(setup.kexec_tools_version))[1]),
     _fact("kexec.tools_version", "str|None", "the kexec-tools release (--kexec-tools-version, or the host's package)",
           lambda setup, _: setup.kexec_tools_version),
     _fact("kexec.kernel_path", "str|None", "the kernel image the command loads", _attr("kernel_path")),
@@ -322,6 +327,23 @@ HOST = (
     ("capture.load_size", "bytes", "memory kexec needs in the region: kernel + initrd + 1M, page-aligned"),
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),
     ("capture.run_size", "bytes", "memory the capture kernel needs to run: kernel + 3 x initrd + 16M"),
+    ("vmcoreinfo", "bool", "/sys/kernel/vmcoreinfo exists: the running kernel exports VMCOREINFO"),
+    ("dm_crypt.keys", "int|None", "LUKS volume keys registered for the capture kernel "
+     "(/sys/kernel/config/crash_dm_crypt_keys/count; None: no such directory)"),
+    ("dump.collector", "str|None", "the command the service writes the dump with (MAKEDUMP_ARGS, core_collector)"),
+    ("dump.level", "int|None", "its makedumpfile -d level (0: every page; None: not makedumpfile or cp)"),
+    ("dump.keeps_user_pages", "bool|None", "that level keeps user pages (bit 8 of -d clear)"),
+    ("tools.makedumpfile", "str|None", "the installed makedumpfile release (package database)"),
+    ("tools.makedumpfile_newest", "str|None", "the newest kernel that release supports (its LATEST_VERSION)"),
+    ("tools.makedumpfile_source", "str|None", "where kcheck's table says so (makedumpfile.h at the release commit)"),
+    ("tools.makedumpfile_knows_kernel", "bool|None", "that release supports the running kernel's series"),
+    ("tools.makedumpfile_needed", "str|None", "the makedumpfile release the running kernel needs"),
+    ("tools.crash", "str|None", "the installed crash release (package database)"),
+    ("tools.crash_newest", "str|None", "the newest kernel series that release's notes name a fix for"),
+    ("tools.crash_source", "str|None", "the release-note commit that names it"),
+    ("tools.crash_knows_kernel", "bool|None", "that release's notes reach the running kernel's series"),
+    ("tools.crash_needed", "str|None", "the crash release whose notes reach the running kernel's series"),
+    ("tools.crash_reads_compressed", "bool|None", "that crash's gdb reads compressed debug sections (9.0.0+)"),
 )
 
 

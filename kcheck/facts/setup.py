@@ -17,6 +17,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from kcheck.domain.arch import kdump_possible
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
 from kcheck.domain.kexec import KexecCommand, default_syscall
@@ -72,6 +73,14 @@ class Kernel:
         releases = [self.config.header_release if self.config else None,
                     self.image.release if self.image else None]
         return any(r and re.search(r"\.el[5-8]", r) for r in releases)
+
+    @property
+    def kdump_arch(self) -> bool | None:
+        """Whether the architecture's Kconfig offers CRASH_DUMP in this kernel's series
+        (kcheck.domain.arch.KDUMP_SRCARCH); None when the architecture is unknown."""
+        if self.arch is None:
+            return None
+        return kdump_possible(self.arch, self.version.parts if self.version else None)
 
     @property
     def pae(self) -> bool | None:

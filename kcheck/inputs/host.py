@@ -27,6 +27,8 @@ from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
 from kcheck.domain.memory import MiB, load_size, run_size
 from kcheck.inputs.packages import installed_version
+from kcheck.inputs.dump_tools import dump_tool_facts
+from kcheck.domain.dump_tools import DUMP_LEVEL_USER, dump_level
 from kcheck.domain.memparse import format_size
 
 
@@ -34,6 +36,8 @@ CMDLINE = "/proc/cmdline"
 IOMEM = "/proc/iomem"
 CRASH_LOADED = "/sys/kernel/kexec_crash_loaded"
 CRASH_SIZE = "/sys/kernel/kexec_crash_size"
+VMCOREINFO = "/sys/kernel/vmcoreinfo"
+DM_CRYPT_COUNT = "/sys/kernel/config/crash_dm_crypt_keys/count"
 OSRELEASE = "/proc/sys/kernel/osrelease"
 EFIVARS = "/sys/firmware/efi/efivars"
 SMALL = 64 * 1024
@@ -81,6 +85,12 @@ class HostFacts:
     image_unreadable: str | None = None  # why the capture kernel file could not be read (mode 0600)
     #: The installed kexec-tools release and the database it was read from.
     kexec_tools: tuple[str, str] | None = None
+    #: The installed makedumpfile and crash releases (same form), and /sys/kernel/vmcoreinfo.
+    makedumpfile: tuple[str, str] | None = None
+    crash: tuple[str, str] | None = None
+    vmcoreinfo: bool = False
+    #: Keys the kdump service registered for a LUKS dump target (/sys/kernel/config/crash_dm_crypt_keys/count).
+    dm_crypt_keys: int | None = None
 
     @property
     def iomem_readable(self) -> bool:
@@ -153,6 +163,14 @@ class HostFacts:
             "capture.file_syscall": service.file_syscall if service else no_service,
         }
         table.update(self._sizes())
+        table.update(dump_tool_facts(self.release, self.makedumpfile, self.crash, Unknowable))
+        table["vmcoreinfo"] = self.vmcoreinfo
+        table["dm_crypt.keys"] = self.dm_crypt_keys
+        collector = service.collector if service else None
+        level = dump_level(collector) if collector else None
+        table["dump.collector"] = collector
+        table["dump.level"] = level
+        table["dump.keeps_user_pages"] = None if level is None else not level & DUMP_LEVEL_USER
         return table
 
     def _sizes(self) -> dict[str, Any]:
@@ -252,7 +270,9 @@ def read_host(root: str) -> HostFacts:
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
                      image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem,
-                     image_unreadable=image_unreadable, kexec_tools=installed_version(host, "kexec-tools"))
+                     image_unreadable=image_unreadable, kexec_tools=installed_version(host, "kexec-tools"),
+                     makedumpfile=installed_version(host, "makedumpfile"), crash=installed_version(host, "crash"),
+                     vmcoreinfo=host.exists(VMCOREINFO), dm_crypt_keys=_read_int(host, DM_CRYPT_COUNT))
 
 
 def _not_an_image(path: str) -> str | None:

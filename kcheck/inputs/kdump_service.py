@@ -56,6 +56,12 @@ FEDORA_ALWAYS_REMOVE = ("crashkernel", "panic_on_warn", "root", "rd.lvm.lv", "rd
                         "iscsi_initiator")
 
 
+#: The dump commands when the settings name none: kdump-config's MAKEDUMP_ARGS default (1.8.1), and
+#: kdump-utils' CORE_COLLECTOR (dracut/99kdumpbase/kdump.sh).
+DEBIAN_MAKEDUMP_ARGS = "-F -c -d 31"
+FEDORA_CORE_COLLECTOR = "makedumpfile -l --message-level 7 -d 31"
+
+
 @record
 class KdumpService:
     """The capture set-up the host's kdump service will load, and why it would not."""
@@ -74,6 +80,8 @@ class KdumpService:
     config_error: str | None = None
     boot_enabled: bool | None = None
     notes: tuple[str, ...] = field(default=())
+    #: The command that writes the dump (kdump-tools: makedumpfile MAKEDUMP_ARGS; kdumpctl: core_collector).
+    collector: str | None = None
 
 
 def detect_service(host: HostRoot, *, release: str | None, cmdline: str, secure_boot: bool,
@@ -146,7 +154,8 @@ def debian_service(host: HostRoot, *, release: str | None, cmdline: str, secure_
         kernel=kernel, kernel_problem=problem, initrd=initrd, initrd_rebuilt=False,
         cmdline=capture, file_syscall="-s" in options,
         kexec_text=_kexec_text(options, capture, loaded_initrd, kernel) if kernel else None,
-        boot_enabled=_boot_enabled(host, "kdump-tools.service"), notes=tuple(notes))
+        boot_enabled=_boot_enabled(host, "kdump-tools.service"), notes=tuple(notes),
+        collector="makedumpfile " + settings.get_or("MAKEDUMP_ARGS", DEBIAN_MAKEDUMP_ARGS))
 
 
 def _debian_kernel(host: HostRoot, settings: ShellVars, release: str | None,
@@ -185,9 +194,11 @@ def fedora_service(host: HostRoot, *, release: str | None, cmdline: str,
     settings, notes = _settings(host, FEDORA_SYSCONFIG)
     conf_text = host.read_optional(FEDORA_CONF, SETTINGS_LIMIT, what="kdump.conf")
     conf_error = None
+    collector = FEDORA_CORE_COLLECTOR
     if conf_text is not None:
         conf = parse_kdump_conf(conf_text)
         conf_error = f"{host.show(FEDORA_CONF)}: {conf.error}" if conf.error else None
+        collector = conf.get("core_collector") or collector
     version = settings.get("KDUMP_KERNELVER") or release
     kernel = _fedora_kernel(host, settings, version, cmdline)
     problem = None
@@ -213,7 +224,7 @@ def fedora_service(host: HostRoot, *, release: str | None, cmdline: str,
         cmdline=capture, file_syscall="-s" in options,
         kexec_text=_kexec_text(options, capture, initrd, kernel) if kernel else None,
         config_error=conf_error, boot_enabled=_boot_enabled(host, "kdump.service"),
-        notes=tuple(notes))
+        notes=tuple(notes), collector=collector)
 
 
 def _fedora_kernel(host: HostRoot, settings: ShellVars, version: str | None,

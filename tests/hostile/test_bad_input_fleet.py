@@ -54,7 +54,7 @@ def test_one_bad_file_is_one_line(kcheck, tmp_path, content, what):
 def test_wrong_field_types_name_the_field(kcheck, tmp_path, good):
     for mutate, what in (
         (lambda r: r["verdict"].update(captures="yes"), "verdict.captures: unexpected string"),
-        (lambda r: r["findings"].append(7), "findings[0]: expected an object, found a number"),
+        (lambda r: r["findings"].append(7), f"findings[{len(good['findings'])}]: expected an object, found a number"),
         (lambda r: r["inputs"]["host"]["crash_regions"][0].update(start=-5),
          "inputs.host.crash_regions[-1].start: -5 is out of range"),
         (lambda r: r["memory_map"]["areas"][0].update(size=10 ** 400),

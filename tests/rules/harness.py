@@ -29,7 +29,9 @@ copied and read by the real pre-flight reader.  Their edits act on the copy:
 
 * ``files``: ``{ "proc/cmdline" = "text" }`` writes a file, ``"absent"`` deletes it;
 * ``links``: ``{ "var/lib/kdump/vmlinuz" = "/boot/gone" }`` (re)points a symlink;
-* ``sizes``: ``{ "boot/initrd.img-X" = 40000000 }`` grows a file (sparse) to that size.
+* ``sizes``: ``{ "boot/initrd.img-X" = 40000000 }`` grows a file (sparse) to that size;
+* ``host_config``: ``{ SYMBOL = "y" }`` edits every ``boot/config-*`` (gzip'd ones stay gzip'd);
+  ``host_config_version = "6.17.0"`` rewrites their ``# Linux/<arch> X.Y.Z Kernel Configuration`` header.
 
 The edited configs are written as real files and read by the real reader.
 """
@@ -156,6 +158,17 @@ def host_tree(case: dict[str, Any], tmp: Path) -> Path:
         path.symlink_to(target)
     for name, size in case.get("sizes", {}).items():
         os.truncate(root / name, size)
+    if case.get("host_config") or case.get("host_config_version"):
+        import gzip
+
+        for path in (root / "boot").glob("config-*"):
+            data = path.read_bytes()
+            packed = data[:2] == b"\x1f\x8b"
+            text = edit_config((gzip.decompress(data) if packed else data).decode(), case.get("host_config", {}))
+            if case.get("host_config_version"):
+                text = re.sub(r"^(# Linux/\S+ )\S+( Kernel Configuration)$",
+                              rf"\g<1>{case['host_config_version']}\2", text, count=1, flags=re.M)
+            path.write_bytes(gzip.compress(text.encode()) if packed else text.encode())
     return root
 
 

@@ -60,6 +60,7 @@ NEEDS_A_HUMAN: dict[str, str] = {
     "KX023": "the initrd's path is only known on the machine (or which drivers to build in)",
     "KX024": "the initrd's path is only known on the machine (or which file system to build in)",
     "KX015": "which parameters the capture kernel can do without is for the user to say",
+    "KS012": "no kernel for the architecture has kdump: nothing to configure",
 }
 #: Rules about an image whose fix is a config change: the re-check reads the same, old image.
 NEEDS_A_REBUILD: dict[str, str] = {

@@ -65,3 +65,19 @@ def test_report_schema_kernel_names_are_the_table() -> None:
     waiver = report["$defs"]["waiver"]
     assert waiver["properties"]["concerns"] == {**waiver["properties"]["kernel"],
                                                 "description": waiver["properties"]["concerns"]["description"]}
+
+
+def test_every_architecture_has_its_source_directory_and_kconfig_agrees() -> None:
+    """domain.arch.SRCARCH (what the kdump table is keyed by) is the kconfig reader's mapping."""
+    from kcheck.kconfig.tree import ARCHES as KCONFIG_ARCHES
+
+    assert set(arch.SRCARCH) == set(arch.ARCHES)
+    assert all(KCONFIG_ARCHES[name][1] == src for name, src in arch.SRCARCH.items())
+
+
+def test_kdump_series_picks_the_row_at_or_below_the_version() -> None:
+    assert arch.kdump_series((6, 12, 5))[0] == (6, 12)
+    assert arch.kdump_series((6, 6))[0] == (6, 1)
+    assert arch.kdump_series((2, 6, 13))[0] == (6, 1)
+    assert arch.kdump_series(None)[0] == (6, 12)
+    assert arch.kdump_series((7, 0))[0] == (6, 12)
