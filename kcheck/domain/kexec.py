@@ -120,8 +120,6 @@ HOTPLUG_SINCE = "2.0.28"
 
 def knows_hotplug(tools_version: str | None) -> bool | None:
     """Whether kexec-tools of ``tools_version`` has ``--hotplug``; None if the release is unknown."""
-    from kcheck.domain.version import KernelVersion
-
     version = KernelVersion.parse(tools_version) if tools_version else None
     if version is None:
         return None
