@@ -81,3 +81,12 @@ def test_kdump_series_picks_the_row_at_or_below_the_version() -> None:
     assert arch.kdump_series((2, 6, 13))[0] == (6, 1)
     assert arch.kdump_series(None)[0] == (6, 12)
     assert arch.kdump_series((7, 0))[0] == (6, 12)
+
+
+def test_a_fix_record_holds_the_fix_verbs_of_the_table() -> None:
+    """Fix's fields are the verbs of FIX_VERBS (config for one kernel, the command edits, text):
+    the evaluator fills the edits from EDITS, so a verb added to the table needs its field."""
+    from kcheck.domain.findings import Fix
+
+    fields = Fix.__record_fields__  # type: ignore[attr-defined]
+    assert sorted(fields) == sorted(("config_kernel", *FIX_VERBS)) and len(fields) == len(FIX_VERBS) + 1
