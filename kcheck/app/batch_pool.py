@@ -31,6 +31,11 @@ from kcheck.inputs.cache import CachedReader
 from kcheck.app.pipeline import Reader, check_rules
 from kcheck.domain.errors import KcheckError
 
+#: Python's own collector thresholds, which a batch keeps (or takes back): it runs long and
+#: allocates per target, and its memory stays flat with them (kcheck/__main__.py raises them
+#: for the start-up of one check).
+COLLECTOR_THRESHOLDS = (700, 10, 10)
+
 #: Chunks in flight per worker.
 WINDOW = 3
 #: Targets per chunk, at most (fewer for small batches, so every worker gets some).
@@ -105,6 +110,7 @@ class BatchRun:
         self.close()
 
     def start(self) -> None:
+        gc.set_threshold(*COLLECTOR_THRESHOLDS)  # before forking: the workers inherit them
         if self.workers <= 1 or self._pool is not None:
             return
         from concurrent.futures import ProcessPoolExecutor  # lazy: only a batch starts worker processes
