@@ -21,7 +21,7 @@ from kcheck.fixers.plan import FixPlan, Manual, Requested, build_plan, merge_pla
 from kcheck.domain.arch import FAMILIES, kdump_possible
 from kcheck.domain.cmdline import parse_cmdline
 from kcheck.domain.kexec import canonical_option, parse_kexec
-from kcheck.domain.findings import Report, Severity
+from kcheck.domain.findings import ROLES, Report, Severity
 from kcheck.app.output import refuse_inputs, write_atomic
 from kcheck.domain.records import field, record, replace
 
@@ -101,7 +101,7 @@ def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src:
 def _no_kdump(setup: Setup) -> list[str]:
     """Kernels on an architecture that has no kdump at all: nothing to write, say so."""
     out = []
-    for kernel in ("system",) if setup.same_kernel else ("system", "capture"):
+    for kernel in ROLES[:1] if setup.same_kernel else ROLES:
         arch = getattr(setup, kernel).arch
         if arch is not None and not kdump_possible(arch):
             out.append(f"{kernel} kernel: {arch}: this architecture cannot take kdump dumps (its Kconfig has "
