@@ -33,6 +33,7 @@ from kcheck.options import (  # kcheck rehearse's options
     RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
     OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
     TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
+    GUEST_ROOT_OPTION,
 )
 
 #: ``-h`` is ``--help`` everywhere, as in most CLIs (click only knows ``--help``).
@@ -293,6 +294,7 @@ def rehearse(
     timeout: float = TIMEOUT_OPTION,
     console_log: str | None = CONSOLE_LOG_OPTION,
     find_min_crashkernel: bool = FIND_MIN_OPTION,
+    guest_root: str | None = GUEST_ROOT_OPTION,
     rules: list[str] | None = RULES_OPTION,
     output_format: RehearseFormat = REHEARSE_FORMAT_OPTION,
     output: str | None = OUTPUT_OPTION,
@@ -308,7 +310,7 @@ def rehearse(
         capture_image=capture_image, capture_initrd=capture_initrd, overlay_probe=overlay_probe,
         success_pattern=success_pattern, vm_memory=vm_memory, vm_cpus=vm_cpus, qemu=qemu,
         accel=accel.value, timeout=timeout, console_log=console_log, find_min=find_min_crashkernel,
-        rule_files=tuple(rules or ()))
+        guest_root=guest_root, rule_files=tuple(rules or ()))
     try:
         report = run_rehearse(request, stderr_progress(no_progress))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: QEMU is already killed, the scratch files removed

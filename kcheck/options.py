@@ -143,5 +143,9 @@ TIMEOUT_OPTION = typer.Option(240.0, "--timeout", metavar="SECONDS", min=5, help
 CONSOLE_LOG_OPTION = typer.Option(None, "--console-log", metavar="PATH", help="Save the VM's serial console here.")
 FIND_MIN_OPTION = typer.Option(
     False, "--find-min-crashkernel", help="Bisect the smallest crashkernel= that still gives a readable dump.")
+GUEST_ROOT_OPTION = typer.Option(
+    None, "--guest-root", metavar="DIR",
+    help="Take busybox, kexec and makedumpfile (and their libraries) from this directory, for a VM "
+         "of another architecture than the host (.ci/fetch-rehearse-parts i386 unpacks Debian's).")
 QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
 REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")

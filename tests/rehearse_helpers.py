@@ -44,11 +44,12 @@ LANE_TOKEN = "lane"
 LANE_SUCCESS = f"@@kcheck:{LANE_TOKEN}:dmesg-readable yes"
 
 
-def build_lane_probe(path: Path, padding: int = 0) -> Path:
+def build_lane_probe(path: Path, padding: int = 0, root: str | None = None) -> Path:
     """kcheck's probe initrd (token LANE_TOKEN), after ``padding`` bytes of random data in its own archive.
 
     Given to rehearse as the user's initrd with --success-pattern LANE_SUCCESS, and named
     in the kexec command, so `kcheck check` reads the very file the capture kernel unpacks.
+    With ``root`` (a --guest-root), its busybox and makedumpfile.
     """
     import gzip
     import os
@@ -57,13 +58,34 @@ def build_lane_probe(path: Path, padding: int = 0) -> Path:
     from kcheck.rehearse.hosttools import collect, find_program
     from kcheck.rehearse.initramfs import write_probe
 
-    makedumpfile = find_program("makedumpfile")
+    makedumpfile = find_program("makedumpfile", root=root)
     with open(path, "wb") as out:
         if padding:
             with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as packed:
                 writer = CpioWriter(packed)  # type: ignore[arg-type]
                 writer.data("usr/share/padding", os.urandom(padding))
                 writer.close()
-        write_probe(out, token=LANE_TOKEN, busybox=find_program("busybox") or "busybox",
-                    makedumpfile=collect("makedumpfile", makedumpfile) if makedumpfile else None)
+        write_probe(out, token=LANE_TOKEN, busybox=find_program("busybox", root=root) or "busybox",
+                    makedumpfile=collect("makedumpfile", makedumpfile, root) if makedumpfile else None)
     return path
+
+
+def i386_parts() -> Path | None:
+    """The i386 kernels and guest root .ci/fetch-rehearse-parts unpacks, when its stamp verifies."""
+    from corpus import _root
+
+    part = _root() / "rehearse-i386"
+    wanted = ("SHA256SUMS", "vmlinuz-6.1-686", "vmlinuz-6.1-686-pae", "root/sbin/kexec", "root/bin/busybox")
+    return part if all((part / name).exists() for name in wanted) else None
+
+
+def missing_i386_parts() -> str | None:
+    """Why an i386 rehearsal cannot run here, or None."""
+    if shutil.which("qemu-system-i386") is None:
+        return "qemu-system-i386 not installed (.ci/setup-host installs qemu-system-x86)"
+    if i386_parts() is None:
+        return "Debian's i386 kernels and programs are not in the corpus (run .ci/fetch-rehearse-parts i386)"
+    return None
+
+
+requires_i386_rehearsal = pytest.mark.skipif(missing_i386_parts() is not None, reason=missing_i386_parts() or "")

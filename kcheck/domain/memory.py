@@ -1,7 +1,8 @@
 """The capture kernel's memory, one model for ``kcheck check`` and ``kcheck preflight``.
 
-What kexec needs inside the crash region to *load* the capture kernel, and
-what the capture kernel then needs to *run*.  The memory map
+What kexec needs inside the crash region to *load* the capture kernel (what
+it then needs to *run* is kcheck.domain.capture_memory, calibrated by
+rehearsals).  The memory map
 (:mod:`kcheck.facts.memory_map`, from the images) and the pre-flight's host
 facts (:mod:`kcheck.inputs.host`, from a live host's files) both count with
 these numbers, so the two commands cannot disagree about them.
@@ -23,9 +24,9 @@ PPC_64K_PAGE_SIZE = 64 * KiB
 #: kexec-tools on x86, a copy of the first 640K (catalogue C.x86.fit).
 KEXEC_OVERHEAD = 1 * MiB
 
-#: kdump-utils' estimate adds 16M to the kernel and 3x the initrd (it unpacks
-#: into memory and runs); its module and LUKS terms are not counted here.
-RUN_BASE = 16 * MiB
+#: kdump-utils' ratio of an initrd's unpacked size to its file; kcheck uses it
+#: only when it cannot read the initrd's own archives.  What the capture kernel
+#: needs to *run* is the rehearsal-calibrated model, kcheck.domain.capture_memory.
 INITRD_FACTOR = 3
 
 
@@ -38,7 +39,3 @@ def load_size(kernel: int, initrd: int) -> int:
     """Bytes kexec needs in the region for a kernel and an initrd of these sizes (and its own data)."""
     return page_align(kernel) + page_align(initrd) + KEXEC_OVERHEAD
 
-
-def run_size(kernel: int, initrd: int) -> int:
-    """Bytes the capture kernel needs to run: the kernel, the unpacked initrd, and a base."""
-    return kernel + INITRD_FACTOR * initrd + RUN_BASE

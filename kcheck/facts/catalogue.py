@@ -326,7 +326,8 @@ HOST = (
     ("capture.initrd_size", "bytes|None", "size of the capture initrd"),
     ("capture.load_size", "bytes", "memory kexec needs in the region: kernel + initrd + 1M, page-aligned"),
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),
-    ("capture.run_size", "bytes", "memory the capture kernel needs to run: kernel + 3 x initrd + 16M"),
+    ("capture.run_size", "bytes", "memory the capture kernel needs to run (the rehearsal-calibrated model)"),
+    ("capture.run_detail", "str|None", "capture.run_size spelt out: kernel, initrd packed and unpacked, base"),
     ("vmcoreinfo", "bool", "/sys/kernel/vmcoreinfo exists: the running kernel exports VMCOREINFO"),
     ("dm_crypt.keys", "int|None", "LUKS volume keys registered for the capture kernel "
      "(/sys/kernel/config/crash_dm_crypt_keys/count; None: no such directory)"),

@@ -161,7 +161,7 @@ class Setup:
         """The crashkernel= size kcheck's fixes write (kcheck.domain.crashkernel_advice): the
         current size when it is big enough, else 256M or what kexec needs to load the capture
         kernel and initrd and to run it with a margin (kcheck.facts.capture_memory), when the
-        images say (on a live host also what its service loads and the run-time estimate of KH008)."""
+        images say (on a live host also what its service loads and KH008's run-time need)."""
         from kcheck.domain.crashkernel_advice import advised_size  # lazy: only fixes that size crashkernel=
         from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: the run-time model
 

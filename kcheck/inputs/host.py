@@ -18,14 +18,15 @@ import os
 import re
 from typing import Any
 
-from kcheck.domain.errors import InputError
+from kcheck.domain.capture_memory import run_need
+from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
 from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
-from kcheck.domain.memory import MiB, load_size, run_size
+from kcheck.domain.memory import INITRD_FACTOR, MiB, load_size
 from kcheck.inputs.packages import installed_version
 from kcheck.inputs.dump_tools import dump_tool_facts
 from kcheck.domain.dump_tools import DUMP_LEVEL_USER, dump_level
@@ -81,6 +82,7 @@ class HostFacts:
     image: ImageMemory | None
     initrd_size: int | None
     notes: tuple[str, ...] = field(default=())
+    initrd_unpacked: int | None = None  # read from the initrd's archives; None when it is not one
     image_problem: str | None = None  # why the capture kernel file is not a kernel image
     image_unreadable: str | None = None  # why the capture kernel file could not be read (mode 0600)
     #: The installed kexec-tools release and the database it was read from.
@@ -179,17 +181,33 @@ class HostFacts:
             missing = Unknowable(self.image_unreadable or "the capture kernel image is not known")
             return {"capture.image_size": missing, "capture.image_how": None,
                     "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
-                    "capture.load_detail": None, "capture.run_size": missing}
+                    "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None}
         initrd = self.initrd_size or 0
         load = load_size(self.image.size, initrd)
-        run = run_size(self.image.size, initrd)
+        run, run_detail = self._run_need(initrd)
         initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
                        else "an initrd not built yet (counted as 0)")
         detail = (f"{format_size(self.image.size)} for {self.capture_kernel} ({self.image.how}) "
                   f"+ {initrd_part} + 1M for purgatory and headers")
         return {"capture.image_size": self.image.size, "capture.image_how": self.image.how,
                 "capture.initrd_size": self.initrd_size, "capture.load_size": load,
-                "capture.load_detail": detail, "capture.run_size": run}
+                "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail}
+
+    def _run_need(self, initrd: int) -> tuple[int, str]:
+        """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms."""
+        from kcheck.inputs.calibration import capture_memory_model  # lazy: tomllib, only for the run-time need
+
+        assert self.image is not None
+        unpacked = self.initrd_unpacked
+        guessed = unpacked is None and initrd > 0
+        if unpacked is None:
+            unpacked = INITRD_FACTOR * initrd     # kdumpctl's ratio, when the initrd cannot be read
+        need = run_need(capture_memory_model(), kernel=self.image.size, initrd_file=initrd,
+                        initrd_unpacked=unpacked)
+        detail = need.describe()
+        if guessed:
+            detail += "; the initrd could not be read, so its unpacked size is taken as 3 x its file"
+        return need.minimum, detail
 
 
 def _boot_enabled(service: KdumpService | None) -> Any:
@@ -257,8 +275,9 @@ def read_host(root: str) -> HostFacts:
         notes.append(f"{host.show(capture_kernel)}: memory need estimated from the file size "
                      "(no bzImage init_size or ELF program headers)")
     initrd_size = host.size(service.initrd) if service and service.initrd else None
+    initrd_unpacked = _initrd_unpacked(host, service.initrd) if service and service.initrd and initrd_size else None
     if service and service.initrd is None:
-        initrd_size = 0
+        initrd_size = initrd_unpacked = 0
     if capture_release and capture_release != release:
         capture_config = find_config(host, capture_release)
         if capture_config is None:
@@ -272,7 +291,18 @@ def read_host(root: str) -> HostFacts:
                      image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem,
                      image_unreadable=image_unreadable, kexec_tools=installed_version(host, "kexec-tools"),
                      makedumpfile=installed_version(host, "makedumpfile"), crash=installed_version(host, "crash"),
-                     vmcoreinfo=host.exists(VMCOREINFO), dm_crypt_keys=_read_int(host, DM_CRYPT_COUNT))
+                     vmcoreinfo=host.exists(VMCOREINFO), dm_crypt_keys=_read_int(host, DM_CRYPT_COUNT),
+                     initrd_unpacked=initrd_unpacked)
+
+
+def _initrd_unpacked(host: HostRoot, path: str) -> int | None:
+    """The unpacked size of the capture initrd (kcheck.inputs.initrd), or None when it is no initramfs."""
+    from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, only with a capture initrd
+
+    try:
+        return read_initrd(host.real_file(path)).unpacked_bytes
+    except KcheckError:
+        return None
 
 
 def _not_an_image(path: str) -> str | None:

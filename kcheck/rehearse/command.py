@@ -24,6 +24,8 @@ from kcheck.rehearse import run as runner
 from kcheck.rehearse.findmin import find_min_crashkernel
 
 MiB = 1 << 20
+#: architectures whose kernels kcheck boots in QEMU (qemu.QEMU_FOR_ARCH has the binaries)
+REHEARSED_ARCHES = ("x86_64", "i386")
 
 
 @record
@@ -48,6 +50,7 @@ class RehearseRequest:
     timeout: float = 240.0
     console_log: str | None = None
     find_min: bool = False
+    guest_root: str | None = None
     rule_files: tuple[str, ...] = field(default=())
 
 
@@ -93,9 +96,11 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
         where = (request.capture_image if role == "--capture-image" and request.capture_image
                  else request.system_image or role)
         if image is not None and image.format.value != "bzImage":
-            raise InputError(where, f"rehearsals boot x86_64 bzImages; this is a {image.format.value}")
-        if image is not None and image.arch not in (None, "x86_64"):
-            raise InputError(where, f"rehearsals run x86_64 kernels for now; this one is {image.arch}")
+            raise InputError(where, f"rehearsals boot x86 bzImages; this is a {image.format.value}")
+        if image is not None and image.arch not in (None, *REHEARSED_ARCHES):
+            raise InputError(where, f"rehearsals run {' and '.join(REHEARSED_ARCHES)} kernels; this one is {image.arch}")
+    if request.guest_root is not None and not os.path.isdir(request.guest_root):
+        raise InputError(request.guest_root, "--guest-root is not a directory")
     if request.capture_initrd is not None:
         read_initrd(request.capture_initrd)
     boot, boot_added = boot_line(setup.cmdline.text if setup.cmdline else None)
@@ -141,7 +146,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | None = None) -> RehearsalReport:
     plan, setup, check_request = prepare(request)
     arch = setup.system.image.arch if setup.system.image is not None else "x86_64"
-    tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel)
+    tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel, request.guest_root)
     static = static_verdict(setup, check_request) if not request.find_min else None
     log: list[str] | None = [] if request.console_log else None
     with _terminate_as_interrupt(), runner.scratch_dir() as scratch:
@@ -161,7 +166,8 @@ def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | Non
               "capture_initrd": request.capture_initrd or "kcheck probe",
               "overlay_probe": request.overlay_probe,
               "boot_cmdline": setup.cmdline.text if setup.cmdline else "", "kexec": setup.kexec.text,
-              "makedumpfile": tools.makedumpfile.path if tools.makedumpfile else None}
+              "makedumpfile": tools.makedumpfile.path if tools.makedumpfile else None,
+              "guest_root": request.guest_root}
     return RehearsalReport(inputs, vm, plan.kexec_argv, plan.additions, outcome, static, find_min,
                            request.console_log, images.built_seconds)
 

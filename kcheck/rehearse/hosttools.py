@@ -1,10 +1,16 @@
-"""The host programs a rehearsal copies into its initramfs, and their libraries.
+"""The programs a rehearsal copies into its initramfs, and their libraries.
 
 kexec-tools and makedumpfile are dynamically linked on Debian, so the
 initramfs needs every library they load and the dynamic loader itself.  The
 list comes from the ELF files' own ``PT_INTERP`` and ``DT_NEEDED`` entries
 (read with pyelftools, resolved in the loader's default directories), not
 from ldd(1), which may run the program.
+
+The programs come from the host, or from a *guest root* (``--guest-root``):
+a directory holding another architecture's packages unpacked (an i386 VM
+cannot run the x86_64 host's kexec; .ci/fetch-rehearse-parts unpacks
+Debian's).  Paths and symlinks are then resolved inside that directory, and
+every program's ELF machine is checked against the VM's architecture.
 """
 
 from __future__ import annotations
@@ -31,16 +37,62 @@ class HostTool:
     files: tuple[tuple[str, str], ...]
 
 
-def find_program(name: str, extra: tuple[str, ...] = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")) -> str | None:
-    """``name`` on PATH or in the usual system directories (kexec lives in /sbin)."""
-    found = shutil.which(name)
-    if found:
-        return found
+SYSTEM_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
+#: ELF e_machine of the programs each rehearsed architecture runs
+MACHINES = {"x86_64": "EM_X86_64", "i386": "EM_386", "arm64": "EM_AARCH64"}
+_MAX_LINKS = 16
+
+
+def find_program(name: str, extra: tuple[str, ...] = SYSTEM_DIRS, root: str | None = None) -> str | None:
+    """``name`` on PATH or in the usual system directories (kexec lives in /sbin); under ``root`` if given."""
+    if root is None:
+        found = shutil.which(name)
+        if found:
+            return found
     for directory in extra:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        candidate = in_root(root, os.path.join(directory, name)) if root else os.path.join(directory, name)
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+def in_root(root: str, path: str) -> str | None:
+    """``path`` (absolute, as the guest sees it) as a host file under ``root``, symlinks resolved
+    inside ``root`` (an absolute link target means root/target, never the host's); None if absent."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    done: list[str] = []
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        host = os.path.join(root, *done, part)
+        if os.path.islink(host):
+            links += 1
+            if links > _MAX_LINKS:
+                return None
+            target = os.readlink(host)
+            if target.startswith("/"):
+                done = []
+            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+            continue
+        done.append(part)
+    host = os.path.join(root, *done)
+    return host if os.path.exists(host) else None
+
+
+def elf_machine(path: str) -> str:
+    """The ELF e_machine of ``path`` (EM_386, EM_X86_64, ...)."""
+    from elftools.common.exceptions import ELFError  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.elffile import ELFFile  # lazy: pyelftools: only ELF images need it
+
+    try:
+        with open(path, "rb") as handle:
+            return str(ELFFile(handle)["e_machine"])
+    except (ELFError, OSError, ValueError) as exc:
+        raise InputError(path, f"not an ELF program: {exc}") from None
 
 
 def _elf_needs(path: str) -> tuple[str | None, list[str]]:
@@ -64,16 +116,16 @@ def _elf_needs(path: str) -> tuple[str | None, list[str]]:
         raise InputError(path, f"cannot read its ELF dynamic section: {exc}") from None
 
 
-def _resolve(library: str) -> str | None:
+def _resolve(library: str, root: str | None) -> str | None:
     for directory in LIBRARY_DIRS:
-        candidate = os.path.join(directory, library)
-        if os.path.isfile(candidate):
+        candidate = in_root(root, os.path.join(directory, library)) if root else os.path.join(directory, library)
+        if candidate and os.path.isfile(candidate):
             return candidate
     return None
 
 
-def collect(name: str, path: str) -> HostTool:
-    """``path`` plus its loader and the closure of its DT_NEEDED libraries."""
+def collect(name: str, path: str, root: str | None = None) -> HostTool:
+    """``path`` plus its loader and the closure of its DT_NEEDED libraries (found under ``root``)."""
     files: list[tuple[str, str]] = []
     seen: set[str] = set()
     queue = [path]
@@ -82,14 +134,18 @@ def collect(name: str, path: str) -> HostTool:
         interp, needed = _elf_needs(current)
         if interp and interp not in seen:
             seen.add(interp)
-            files.append((interp, os.path.realpath(interp)))
+            host_interp = in_root(root, interp) if root else os.path.realpath(interp)
+            if host_interp is None:
+                raise InputError(path, f"needs the loader {interp}, which is not in {root}")
+            files.append((interp, host_interp))
         for library in needed:
             if library in seen:
                 continue
             seen.add(library)
-            host = _resolve(library)
+            host = _resolve(library, root)
             if host is None:
-                raise InputError(path, f"needs {library}, which is not in {', '.join(LIBRARY_DIRS[:2])}")
+                where = f"the library directories of {root}" if root else ", ".join(LIBRARY_DIRS[:2])
+                raise InputError(path, f"needs {library}, which is not in {where}")
             files.append((f"/lib/{library}", os.path.realpath(host)))
             queue.append(host)
             if len(files) > _MAX_LIBRARIES:

@@ -132,6 +132,8 @@ def _stages(out: Outcome) -> list[str]:
         memory = (f"; the capture kernel's MemTotal {human_size(out.capture_memory_kb * 1024)}"
                   if out.capture_memory_kb else "")
         lines.append(f"  crash region {human_size(out.crash_size)}{memory}")
+    if out.vmcore_class:
+        lines.append(f"  /proc/vmcore: {human_size(out.vmcore_size or 0)}, {out.vmcore_class} core headers")
     return lines
 
 

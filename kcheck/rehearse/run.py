@@ -15,9 +15,10 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from kcheck.domain.errors import InputError
 from kcheck.domain.records import field, record
 from kcheck.rehearse import initramfs, qemu
-from kcheck.rehearse.hosttools import HostTool, collect, find_program
+from kcheck.rehearse.hosttools import MACHINES, HostTool, collect, elf_machine, find_program
 from kcheck.rehearse.plan import Plan, success_regex
 from kcheck.rehearse.stages import STAGES, Console
 from kcheck.rehearse.verdict import Outcome, judge
@@ -55,22 +56,31 @@ class Images:
     built_seconds: float = field(default=0.0, compare=False)
 
 
-def find_tools(arch: str, qemu_path: str | None, accel: str) -> Tools:
+def find_tools(arch: str, qemu_path: str | None, accel: str, guest_root: str | None = None) -> Tools:
+    """QEMU for ``arch`` and the programs the VM runs: the host's, or those of ``guest_root``."""
     binary = qemu.find_qemu(arch, qemu_path)
-    busybox = find_program("busybox")
+    where = f" in {guest_root}" if guest_root else ""
+    hint = (f" (.ci/fetch-rehearse-parts {arch} unpacks Debian's {arch} packages)" if guest_root else "")
+    busybox = find_program("busybox", root=guest_root)
     if busybox is None:
-        raise InputError("busybox", "not found (Debian: apt-get install busybox-static)")
-    if collect("busybox", busybox).files:
+        raise InputError(guest_root or "busybox", f"busybox not found{where} (Debian: busybox-static){hint}")
+    if collect("busybox", busybox, guest_root).files:
         raise InputError(busybox, "busybox is dynamically linked; the VM needs a static one "
                          "(Debian: apt-get install busybox-static)")
-    kexec = find_program("kexec")
+    kexec = find_program("kexec", root=guest_root)
     if kexec is None:
-        raise InputError("kexec", "not found (Debian: apt-get install kexec-tools)")
-    makedumpfile = find_program("makedumpfile")
+        raise InputError(guest_root or "kexec", f"kexec not found{where} (Debian: kexec-tools){hint}")
+    makedumpfile = find_program("makedumpfile", root=guest_root)
+    for program in filter(None, (busybox, kexec, makedumpfile)):
+        machine = elf_machine(program)
+        if machine != MACHINES.get(arch, machine):
+            advice = ("give --guest-root with the VM's own programs (.ci/fetch-rehearse-parts "
+                      f"{arch} unpacks Debian's)" if guest_root is None else "the guest root is for another architecture")
+            raise InputError(program, f"is built for {machine}, which an {arch} VM cannot run: {advice}")
     if accel == "auto":
         accel = "kvm" if qemu.kvm_works(binary) else "tcg"
-    return Tools(binary, accel, busybox, collect("kexec", kexec),
-                 collect("makedumpfile", makedumpfile) if makedumpfile else None)
+    return Tools(binary, accel, busybox, collect("kexec", kexec, guest_root),
+                 collect("makedumpfile", makedumpfile, guest_root) if makedumpfile else None)
 
 
 def build_images(plan: Plan, tools: Tools, scratch: str) -> Images:

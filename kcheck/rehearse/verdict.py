@@ -34,6 +34,7 @@ class Outcome:
     capture_memory_kb: int | None
     vmcore_size: int | None
     notes: tuple[str, ...] = field(default=())
+    vmcore_class: str | None = None   # ELF32 or ELF64: the core headers kexec (or the kernel) wrote
     timeline: dict[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -41,8 +42,12 @@ class Outcome:
                 "captured": self.captured, "failure": self.failure, "words": list(self.words),
                 "ended": self.ended, "seconds": round(self.seconds, 2), "boot_cmdline": self.boot_cmdline,
                 "crash_size": self.crash_size, "capture_memory_kb": self.capture_memory_kb,
-                "vmcore_size": self.vmcore_size, "notes": list(self.notes),
+                "vmcore_size": self.vmcore_size, "vmcore_class": self.vmcore_class, "notes": list(self.notes),
                 "timeline": dict(self.timeline)}
+
+
+#: EI_CLASS, the fifth byte of an ELF file (the probe prints the first five in hex)
+_ELF_CLASS = {"01": "ELF32", "02": "ELF64"}
 
 
 def _int(text: str | None) -> int | None:
@@ -78,7 +83,8 @@ def judge(console: Console, run: QemuRun, *, boot_cmdline: str, makedumpfile: bo
             failure = f"{failure} (the VM was stopped at the {run.seconds:.0f} s timeout)"
     return Outcome(stage, captured, failure, words, run.ended, run.seconds, boot_cmdline,
                    _int(events.get("crash-size")), _int(events.get("memory")),
-                   _int(events.get("vmcore-present")), tuple(notes), dict(timeline))
+                   _int(events.get("vmcore-present")), tuple(notes), timeline=dict(timeline),
+                   vmcore_class=_ELF_CLASS.get(magic[8:10]) if (magic := events.get("vmcore-magic", "")).startswith("7f454c46") else None)
 
 
 def _why(stage: str | None, console: Console) -> tuple[str, tuple[str, ...]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import stat
 
 import pytest
@@ -101,3 +102,19 @@ def test_vm_memory_out_of_range(kcheck):
     result = kcheck("rehearse", "--system-image", _image(), "--cmdline", CMDLINE, "--kexec", KEXEC,
                     "--vm-memory", "16M")
     _one_error(result, "--vm-memory")
+
+
+def test_host_programs_for_an_i386_vm(kcheck, tmp_path):
+    from rehearse_helpers import i386_parts, missing_i386_parts
+
+    if missing_i386_parts() is not None or shutil.which("kexec") is None and not os.path.exists("/sbin/kexec"):
+        pytest.skip(missing_i386_parts() or "kexec not installed (.ci/setup-host installs kexec-tools)")
+    image = str(i386_parts() / "vmlinuz-6.1-686")
+    result = kcheck("rehearse", "--system-image", image, "--cmdline", CMDLINE, "--kexec", KEXEC)
+    _one_error(result, "EM_X86_64", "i386 VM cannot run", "--guest-root")
+    result = kcheck("rehearse", "--system-image", image, "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--guest-root", str(tmp_path / "nowhere"))
+    _one_error(result, "nowhere", "not a directory")
+    result = kcheck("rehearse", "--system-image", image, "--cmdline", CMDLINE, "--kexec", KEXEC,
+                    "--guest-root", str(tmp_path))
+    _one_error(result, "busybox not found", "fetch-rehearse-parts")

@@ -134,3 +134,46 @@ def test_console_control_characters_never_reach_a_report():
               "@@kcheck:t:kexec-start", "\x1b]0;evil\x07Could not find a free area of memory\x1b[2J",
               "@@kcheck:t:kexec-status 1"])
     assert c.kexec_output == ["?]0;evil?Could not find a free area of memory?[2J"]
+
+
+def _report(captured: bool):
+    from kcheck.rehearse.report import RehearsalReport
+    from kcheck.rehearse.verdict import Outcome
+
+    outcome = Outcome("dump-readable" if captured else "panicked", captured,
+                      None if captured else "the capture kernel started but did not run its initrd: <&> \x1b",
+                      () if captured else ("Kernel panic - not syncing: System is deadlocked on memory",),
+                      "stopped", 12.5, "root=/dev/sda1 crashkernel=88M console=ttyS0", 88 << 20, None, None,
+                      timeline={"panic": 5.0})
+    return RehearsalReport({"system_image": "vmlinuz", "capture_image": "vmlinuz", "capture_initrd": "kcheck probe",
+                            "overlay_probe": False, "boot_cmdline": "root=/dev/sda1 crashkernel=88M",
+                            "kexec": "kexec -p vmlinuz", "makedumpfile": None},
+                           {"arch": "x86_64", "qemu": "qemu-system-x86_64", "accel": "tcg", "memory_mb": 1024,
+                            "cpus": 1}, ("kexec", "-p", "vmlinuz"), ("boot line: console=ttyS0",), outcome,
+                           {"captures": True, "reason": None, "rule": None, "errors": [], "warnings": [],
+                            "incomplete": None})
+
+
+@pytest.mark.parametrize("captured", [True, False])
+def test_report_renderers(captured):
+    import json
+    import xml.etree.ElementTree as ET
+
+    import jsonschema
+
+    from kcheck.rehearse.report import render_json, render_junit, render_text
+    from rehearse_helpers import SCHEMA
+
+    report = _report(captured)
+    data = json.loads(render_json(report))
+    jsonschema.validate(data, SCHEMA)
+    assert data["agree"] is captured and report.exit_status == (0 if captured else 1)
+    suite = ET.fromstring(render_junit(report)).find("testsuite")
+    assert suite is not None and suite.get("tests") == "7"
+    assert suite.get("failures") == ("0" if captured else "1")
+    failure = suite.find("testcase/failure")
+    if not captured:
+        assert failure is not None and "<&>" in failure.get("message") and "\x1b" not in failure.get("message")
+        assert suite.findall("testcase")[4].find("skipped") is not None   # after the first missed stage
+    text = render_text(report)
+    assert ("CAPTURED" in text) is captured and ("DISAGREES" in text) is (not captured)
