@@ -76,6 +76,11 @@ def check_fact_paths(rule: Rule, source: str) -> None:
             raise RuleError(source, f"rule {rule.id}: unknown fact {path!r} (see 'kcheck facts')")
 
 
+def _about_the_arch(rule: Rule) -> bool:
+    """A rule whose check is about the kernel's architecture itself (KS012, KS011, KC017)."""
+    return any(path.endswith((".arch_kdump", ".arch_conflict")) for path in rule.check.paths())
+
+
 def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[str, str | None]:
     """Why the rule is skipped before its check runs ("" if it runs), and the undecided cause.
 
@@ -87,6 +92,10 @@ def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[
         return f"{rule.role} kernel {scope.version} is outside {rule.versions.text}", None
     if arch and scope.arch is not None and not arches.matches(scope.arch, rule.arch):
         return f"{rule.role} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}", None
+    if scope.arch in arches.NO_KDUMP and not _about_the_arch(rule):
+        # No kdump there at all (KDUMP_SRCARCH): only the rules about the architecture itself
+        # speak; a fix such as CONFIG_CRASH_DUMP=y cannot exist for it.
+        return f"{rule.role} kernel is {scope.arch}, which has no kdump", None
     unknown = (versions and scope.version is None) or (arch and scope.arch is None)
     if unknown and scope.config is None and scope.image is None:
         return f"needs --{rule.role}-config", undecided_by.missing_input(f"--{rule.role}-config")
