@@ -22,7 +22,7 @@ from kcheck.domain.errors import RuleError
 from kcheck.facts.catalogue import known as known_fact
 from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.domain.memparse import format_size
-from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.findings import EDITS, ROLES, Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.text import abbreviate
 from kcheck.domain.units import format_hex
 
@@ -113,7 +113,7 @@ def _finding(rule: Rule, setup: SetupFacts) -> Finding:
         rule=rule.id,
         name=rule.name,
         severity=rule.severity,
-        kernel=rule.concerns,
+        concerns=rule.concerns,
         title=rule.title,
         message=render(rule.message, rule, setup),
         symbols=rule.symbols,
@@ -191,17 +191,9 @@ def _fix(rule: Rule, setup: SetupFacts) -> Fix:
     def rendered(key: str) -> tuple[str, ...]:
         return tuple(render(item, rule, setup, role, fix=True) for item in spec.get(key, ()))
 
-    return Fix(
-        config_kernel=role if config else None,
-        config=config,
-        cmdline_add=rendered("cmdline_add"),
-        cmdline_remove=rendered("cmdline_remove"),
-        kexec_add=rendered("kexec_add"),
-        kexec_remove=rendered("kexec_remove"),
-        append_add=rendered("append_add"),
-        append_remove=rendered("append_remove"),
-        text=render(spec.get("text", ""), rule, setup, role, fix=True),
-    )
+    return Fix(config_kernel=role if config else None, config=config,
+               **{verb: rendered(verb) for verb in EDITS},
+               text=render(spec.get("text", ""), rule, setup, role, fix=True))
 
 
 def _location(rule: Rule, setup: SetupFacts) -> Location | None:
