@@ -5,6 +5,8 @@ Exit status: 0 when no finding is at or above ``--fail-on``, 1 when one is,
 process around the commands (errors, exit, broken pipes) is :mod:`kcheck.console`.
 """
 
+# Each command imports what it runs (kcheck.app, the engine's pages) in its body, marked
+# ``# lazy``: only the command that runs pays for its graph.
 # No ``from __future__ import annotations`` here: typer reads these
 # signatures at every start, and string annotations would each be eval'ed.
 # Options are typer's default-value style, shared as module constants:
@@ -14,7 +16,9 @@ from typing import Any
 
 import typer
 
+from kcheck import __version__
 from kcheck.domain.errors import KcheckError
+from kcheck.domain.findings import Severity
 from kcheck.options import (  # the options the commands share
     Format, ListFormat, FleetFormat, FleetFailOn, FailOn, SYSTEM_CONFIG_OPTION, CAPTURE_CONFIG_OPTION,
     CMDLINE_TEXT_OPTION, CMDLINE_FILE_OPTION, KEXEC_TEXT_OPTION, KEXEC_FILE_OPTION, SYSTEM_IMAGE_OPTION,
@@ -25,7 +29,7 @@ from kcheck.options import (  # the options the commands share
     SUMMARY_FORMAT_OPTION, LIST_FORMAT_OPTION, REPORTS_ARGUMENT, FLEET_FORMAT_OPTION, FLEET_FAIL_ON_OPTION,
     RULE_ID_ARGUMENT,
 )
-from kcheck.rehearse.options import (  # kcheck rehearse's options, kept beside it
+from kcheck.options import (  # kcheck rehearse's options
     RehearseFormat, Accel, REHEARSE_SYSTEM_IMAGE_OPTION, REHEARSE_CAPTURE_IMAGE_OPTION, CAPTURE_INITRD_OPTION,
     OVERLAY_PROBE_OPTION, SUCCESS_PATTERN_OPTION, VM_MEMORY_OPTION, VM_CPUS_OPTION, QEMU_OPTION, ACCEL_OPTION,
     TIMEOUT_OPTION, CONSOLE_LOG_OPTION, FIND_MIN_OPTION, QUIET_PROGRESS_OPTION, REHEARSE_FORMAT_OPTION,
@@ -47,8 +51,6 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from kcheck import __version__
-
         sys.stdout.write(f"kcheck {__version__}\n")
         raise typer.Exit(0)
 
@@ -89,7 +91,7 @@ def check(
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check configs, boot command line and kexec command against the kdump rules."""
-    from kcheck.app.pipeline import CheckRequest, run_check
+    from kcheck.app.pipeline import CheckRequest, run_check  # lazy: the command's graph
 
     setup_options = (system_config, capture_config, cmdline, cmdline_file, kexec, kexec_file,
                      system_image, capture_image, memory, kernel_version, arch, kexec_tools_version)
@@ -97,7 +99,7 @@ def check(
     if manifest:
         if any(option is not None for option in setup_options):
             raise typer.BadParameter("--manifest replaces the set-up options; put them in the manifest")
-        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch
+        from kcheck.app.batch import PATH_KEYS, BatchOptions, load_manifest, report_batch  # lazy: the command's graph
 
         targets: list[Any] = []
 
@@ -124,7 +126,7 @@ def check(
         arch=arch, rule_files=tuple(rules or ()), kexec_tools_version=kexec_tools_version)
     report = run_check(request)
     if waiver_list:
-        from kcheck.app.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers  # lazy: the command's graph
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on,
@@ -150,7 +152,7 @@ def lint_configs(
     progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Check each .config as a kernel that is also its own capture kernel (the pre-commit hook)."""
-    from kcheck.app.batch import BatchOptions, config_targets, report_batch
+    from kcheck.app.batch import BatchOptions, config_targets, report_batch  # lazy: the command's graph
 
     targets = config_targets(files, tuple(rules or ()), kernel_version, arch)
     raise typer.Exit(report_batch(
@@ -163,23 +165,22 @@ def lint_configs(
 def _load_waivers(path: str | None) -> tuple[Any, ...]:
     if path is None:
         return ()
-    from kcheck.app.waivers import load_waivers
+    from kcheck.app.waivers import load_waivers  # lazy: the command's graph
 
     return load_waivers(path)
 
 
 def _threshold(fail_on: FailOn) -> Any:
-    from kcheck.domain.findings import Severity
-
     return None if fail_on is FailOn.never else Severity.parse(fail_on.value)
 
 
 def _emit(report: object, fmt: str, output: str | None, verbose: bool, fail_on: FailOn,
           inputs: tuple[str | None, ...], require_complete: bool = False, quiet: bool = False) -> None:
-    from kcheck.app.output import refuse_inputs, write_atomic
-    from kcheck.reporters import render
+    from kcheck.reporters import render  # lazy: the reporters, only when a report is written
 
     if output:
+        from kcheck.app.output import refuse_inputs, write_atomic  # lazy: only with -o
+
         refuse_inputs(output, inputs)
     color = output is None and fmt == "text" and sys.stdout.isatty()
     options: dict[str, Any] = {"quiet": True} if quiet and fmt == "text" else {}
@@ -204,12 +205,12 @@ def preflight(
     quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check a running host (or a captured tree): will it capture a crash dump?"""
-    from kcheck.app.preflight import run_preflight
+    from kcheck.app.preflight import run_preflight  # lazy: the command's graph
 
     report = run_preflight(root, tuple(rules or ()))
     waiver_list = _load_waivers(waivers)
     if waiver_list:
-        from kcheck.app.waivers import apply_waivers
+        from kcheck.app.waivers import apply_waivers  # lazy: the command's graph
 
         report = apply_waivers(report, waiver_list)
     _emit(report, output_format.value, output, verbose, fail_on, inputs=(waivers, *(rules or ()), *report.sources),
@@ -225,7 +226,7 @@ def fleet(
     fail_on: FleetFailOn = FLEET_FAIL_ON_OPTION,
 ) -> None:
     """Roll many pre-flight and check reports up: one row per host, grouped by verdict and reason."""
-    from kcheck.app.fleet import run_fleet
+    from kcheck.app.fleet import run_fleet  # lazy: the command's graph
 
     color = output is None and output_format is FleetFormat.text and sys.stdout.isatty()
     raise typer.Exit(run_fleet(tuple(reports), output_format.value, output,
@@ -250,8 +251,8 @@ def fix(
     output_format: ListFormat = SUMMARY_FORMAT_OPTION,
 ) -> None:
     """Write config fragments, a corrected boot command line and kexec command."""
-    from kcheck.app.fix import make_fixes, render_json, write_outputs
-    from kcheck.app.pipeline import CheckRequest, read_setup, run_check_on
+    from kcheck.app.fix import make_fixes, render_json, write_outputs  # lazy: the command's graph
+    from kcheck.app.pipeline import CheckRequest, read_setup, run_check_on  # lazy: the command's graph
 
     if verify_with_kbuild and kernel_src is None:
         raise typer.BadParameter("--verify-with-kbuild needs --kernel-src")
@@ -272,7 +273,7 @@ def fix(
     raise typer.Exit(0 if result.complete else 1)
 
 
-# --- kcheck rehearse (issue 11): the command; its options are in kcheck/rehearse/options.py ---
+# --- kcheck rehearse (issue 11): the command; its options are at the end of kcheck/options.py ---
 @app.command(context_settings=CONTEXT)
 def rehearse(
     system_image: str | None = REHEARSE_SYSTEM_IMAGE_OPTION,
@@ -300,6 +301,7 @@ def rehearse(
     no_progress: bool = QUIET_PROGRESS_OPTION,
 ) -> None:
     """Fire drill: boot the set-up in QEMU, arm kdump, panic, and follow the capture kernel."""
+    # lazy: the command's graph
     from kcheck.rehearse.command import RehearseRequest, emit, run_rehearse, stderr_progress
 
     request = RehearseRequest(
@@ -323,7 +325,7 @@ def list_rules(
     output_format: ListFormat = LIST_FORMAT_OPTION,
 ) -> None:
     """List the rules: id, severity, where they apply, title."""
-    from kcheck.engine.docs import rule_list
+    from kcheck.engine.docs import rule_list  # lazy: the command's graph
 
     sys.stdout.write(_shown(rule_list(tuple(rules or ()), output_format.value)))
 
@@ -334,7 +336,7 @@ def explain(
     rules: list[str] | None = RULES_OPTION,
 ) -> None:
     """Print one rule's page: what it checks, why, an example, the fix, the source."""
-    from kcheck.engine.docs import rule_page
+    from kcheck.engine.docs import rule_page  # lazy: the command's graph
 
     sys.stdout.write(_shown(rule_page(rule_id, tuple(rules or ()))))
 
@@ -342,13 +344,13 @@ def explain(
 @app.command("facts", context_settings=CONTEXT)
 def list_facts(output_format: ListFormat = LIST_FORMAT_OPTION) -> None:
     """List every fact path a rule may name, with its type and what it means."""
-    from kcheck.facts.listing import fact_list
+    from kcheck.facts.listing import fact_list  # lazy: the command's graph
 
     sys.stdout.write(fact_list(output_format.value))
 
 
 def _shown(text: str) -> str:
     """Text for the terminal: a user's rule file or input cannot send control characters to it."""
-    from kcheck.reporters.escape import terminal
+    from kcheck.reporters.escape import terminal  # lazy: only the listing commands print through it
 
     return terminal(text)

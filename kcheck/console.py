@@ -6,19 +6,19 @@ errors into ``kcheck: error: <what>`` with status 2, survives a reader that
 leaves early, and ends the process without tearing the interpreter down.
 """
 
+import os
 import sys
 from typing import Any
 
 import typer
+from typer.exceptions import TyperException
 
-from kcheck.cli import app
+from kcheck.cli import CONTEXT, app
 from kcheck.domain.errors import KcheckError
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every user-facing error into one line."""
-    from typer.exceptions import TyperException
-
     # Paths and --cmdline text given as non-UTF-8 bytes reach Python
     # surrogate-escaped; print them back as those bytes, never a traceback.
     if hasattr(sys.stdout, "reconfigure"):
@@ -53,8 +53,6 @@ def run() -> None:
     reading a config.  As mypy does, flush the streams and end the process
     directly.  ``main()`` stays an ordinary function for callers in Python.
     """
-    import os
-
     try:
         main()
         status = 0
@@ -74,8 +72,6 @@ def run() -> None:
 
 def _broken_pipe() -> int:
     """Status 1, as Python's documentation advises for EPIPE, and no second error when exiting."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
@@ -93,8 +89,6 @@ def _command(args: list[str]) -> Any:
         return typer.main.get_command(app)
     info = next(i for i in app.registered_commands
                 if (i.name or i.callback.__name__.replace("_", "-")) == args[0])
-    from kcheck.cli import CONTEXT
-
     single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                          context_settings=CONTEXT)
     single.registered_commands.append(info)
@@ -103,7 +97,7 @@ def _command(args: list[str]) -> Any:
 
 def _error(message: str) -> int:
     sys.stdout.flush()
-    from kcheck.reporters.escape import terminal
+    from kcheck.reporters.escape import terminal  # lazy: only an error line needs it
 
     sys.stderr.write(f"kcheck: error: {terminal(message, line=True)}\n")
     return 2

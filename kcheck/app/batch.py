@@ -11,21 +11,23 @@ thousands of targets runs in flat memory.
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from kcheck.domain.errors import InputError, KcheckError
-from kcheck.domain.findings import BatchReport, Location, Report, Severity, TargetReport, WaiverStatus
-from kcheck.app.pipeline import CheckRequest
-from kcheck.domain.records import record, replace
-from kcheck.app.waivers import Waiver, apply_waivers, merge_statuses
-
-if TYPE_CHECKING:
-    from kcheck.engine.rule import Rule
-    from kcheck.app.pipeline import Reader
+from kcheck.app.batch_pool import BatchRun
+from kcheck.app.output import open_atomic, refuse_inputs
+from kcheck.app.pipeline import CheckRequest, check_rules
+from kcheck.app.progress import Progress
+from kcheck.app.target import BatchOptions, Target, check_target  # noqa: F401 - re-exported: the batch's API
+from kcheck.app.waivers import merge_statuses
+from kcheck.domain.errors import InputError
+from kcheck.domain.findings import BatchReport, TargetReport, WaiverStatus
+from kcheck.inputs.files import read_bounded
+from kcheck.inputs.validate import read_toml, validate
+from kcheck.reporters.stream import BatchWriter, Piece, options_for
 
 #: Manifest keys holding paths, resolved against the manifest's directory.
 PATH_KEYS = ("system_config", "capture_config", "cmdline_file", "kexec_file", "system_image", "capture_image")
@@ -35,31 +37,8 @@ MANIFEST_LIMIT = 16 * 1024 * 1024
 _TARGET_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*target[ \t]*\]\]", re.MULTILINE)
 
 
-@record
-class Target:
-    """One set-up to check; ``line`` is where its table starts in the manifest."""
-
-    name: str
-    request: CheckRequest
-    line: int | None = None
-
-
-@record
-class BatchOptions:
-    """What every target shares: rule files, waivers, the day, the threshold, the manifest."""
-
-    rule_files: tuple[str, ...] = ()
-    waivers: tuple[Waiver, ...] = ()
-    today: datetime.date | None = None
-    fail_on: Severity | None = Severity.ERROR
-    source: str | None = None
-    require_complete: bool = False
-
-
 def load_manifest(path: str, rule_files: tuple[str, ...] = ()) -> tuple[Target, ...]:
     """Read and validate a manifest into targets with resolved paths."""
-    from kcheck.inputs.validate import read_toml, validate
-
     document = read_toml(path, "manifest", MANIFEST_LIMIT)
     validate(document, "manifest.schema.json", path)
     lines = _table_lines(path)
@@ -88,8 +67,6 @@ def _table_lines(path: str) -> list[int]:
     Read bounded like the document itself, and counted on from the previous
     header: counting from the start each time took minutes for 100,000 targets.
     """
-    from kcheck.inputs.files import read_bounded
-
     text = read_bounded(path, MANIFEST_LIMIT, what="manifest").decode("utf-8", "replace")
     lines: list[int] = []
     number, counted = 1, 0
@@ -114,9 +91,6 @@ def run_batch(targets: Sequence[Target], options: BatchOptions, jobs: int | None
     For callers that want the reports themselves; the CLI streams instead
     (:func:`write_batch`), since a fleet's reports do not fit in memory.
     """
-    from kcheck.app.batch_pool import BatchRun
-    from kcheck.app.pipeline import check_rules
-
     rules = tuple(rule.info() for rule in check_rules(options.rule_files))  # a broken rule file: one error
     outcomes: list[TargetReport] = []
     waivers: tuple[WaiverStatus, ...] = ()
@@ -141,10 +115,6 @@ def write_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opti
     parsed, processes).  Memory does not grow with the number of targets:
     see :mod:`kcheck.reporters.stream` and :mod:`kcheck.app.batch_pool`.
     """
-    from kcheck.app.batch_pool import BatchRun
-    from kcheck.app.pipeline import check_rules
-    from kcheck.reporters.stream import BatchWriter, Piece, options_for
-
     rules = tuple(rule.info() for rule in check_rules(options.rule_files))  # a broken rule file: one error
     render = options_for(fmt, rules, color=color, verbose=verbose, fail_on=options.fail_on,
                          require_complete=options.require_complete, quiet=quiet and fmt == "text")
@@ -175,11 +145,6 @@ def report_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opt
     stderr is a terminal.  ``verbose`` also says on stderr how many files were
     read and configs parsed.
     """
-    import sys
-
-    from kcheck.app.output import open_atomic, refuse_inputs
-    from kcheck.app.progress import Progress
-
     count = [0]
 
     def read_targets() -> Sequence[Target]:
@@ -211,27 +176,3 @@ def report_batch(targets: Sequence[Target] | Callable[[], Sequence[Target]], opt
                          f"{stats.get('reads', 0)} input files read, {stats.get('parses', 0)} configs parsed, "
                          f"{stats.get('hits', 0)} inputs answered from memory\n")
     return status
-
-
-def check_target(target: Target, options: BatchOptions, *, rules: list[Rule] | None = None,
-                 reader: Reader | None = None) -> TargetReport:
-    """One target, in a worker process: its report, or its error as one line."""
-    from kcheck.app.pipeline import read_setup, run_check_on
-
-    try:
-        report = run_check_on(target.request, read_setup(target.request, reader), rules)
-    except KcheckError as exc:
-        return TargetReport(target.name, None, str(exc), 2)
-    report = apply_waivers(report, options.waivers, target=target.name, today=options.today)
-    if options.source is not None:
-        report = _locate_in_manifest(report, options.source, target.line)
-    return TargetReport(target.name, report, None, report.exit_status(options.fail_on, options.require_complete))
-
-
-def _locate_in_manifest(report: Report, manifest: str, line: int | None) -> Report:
-    """Findings about inputs written in the manifest itself point at the target's table."""
-    results = tuple(
-        replace(r, finding=replace(r.finding, location=Location(manifest, line)))
-        if r.finding is not None and (r.finding.location is None or not r.finding.location.is_file) else r
-        for r in report.results)
-    return replace(report, results=results)

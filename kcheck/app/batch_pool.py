@@ -18,14 +18,23 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from kcheck.app.batch import BatchOptions, Target, check_target
+from kcheck.app.target import BatchOptions, Target, check_target
 from kcheck.domain.findings import TargetReport, WaiverStatus
 from kcheck.domain.records import replace
 from kcheck.reporters.stream import Piece, RenderOptions, render_piece
+from kcheck.inputs.cache import CachedReader
+from kcheck.app.pipeline import Reader, check_rules
+from kcheck.domain.errors import KcheckError
+
+#: Python's own collector thresholds, which a batch keeps (or takes back): it runs long and
+#: allocates per target, and its memory stays flat with them (kcheck/__main__.py raises them
+#: for the start-up of one check).
+COLLECTOR_THRESHOLDS = (700, 10, 10)
 
 #: Chunks in flight per worker.
 WINDOW = 3
@@ -39,9 +48,6 @@ class Checker:
     """One process's share of a batch: rules loaded once, inputs read once."""
 
     def __init__(self, options: BatchOptions, render: RenderOptions | None) -> None:
-        from kcheck.inputs.cache import CachedReader
-        from kcheck.app.pipeline import Reader, check_rules
-
         self.options, self.render = options, render
         self.rules = check_rules(options.rule_files)
         self.reader = CachedReader(Reader())
@@ -67,8 +73,6 @@ _CHECKER: Checker | None = None
 
 
 def _start_worker(options: BatchOptions, render: RenderOptions | None) -> None:
-    import signal
-
     global _CHECKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: one message, no tracebacks
     _CHECKER = Checker(options, render)
@@ -106,9 +110,10 @@ class BatchRun:
         self.close()
 
     def start(self) -> None:
+        gc.set_threshold(*COLLECTOR_THRESHOLDS)  # before forking: the workers inherit them
         if self.workers <= 1 or self._pool is not None:
             return
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor  # lazy: only a batch starts worker processes
 
         self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start_worker,
                                          initargs=(self.options, self.render))
@@ -156,13 +161,11 @@ class BatchRun:
 
 def _result_of(future: Any) -> tuple[list[Result], int, dict[str, int]]:
     """A chunk's results; a worker that died (killed, out of memory) is one error, not a traceback."""
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures.process import BrokenProcessPool  # lazy: only a batch starts worker processes
 
     try:
         result: tuple[list[Result], int, dict[str, int]] = future.result()
     except BrokenProcessPool:
-        from kcheck.domain.errors import KcheckError
-
         raise KcheckError("--jobs", "a worker process ended unexpectedly (killed, or out of memory?); "
                                     "the batch report is not complete") from None
     return result
@@ -177,7 +180,7 @@ def available_cpus() -> int:
 
 
 def _context() -> Any:
-    import multiprocessing
+    import multiprocessing  # lazy: only a batch starts worker processes
 
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])

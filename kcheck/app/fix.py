@@ -21,7 +21,7 @@ from kcheck.fixers.plan import FixPlan, Manual, Requested, build_plan, merge_pla
 from kcheck.domain.arch import FAMILIES, kdump_possible
 from kcheck.domain.cmdline import parse_cmdline
 from kcheck.domain.kexec import canonical_option, parse_kexec
-from kcheck.domain.findings import Report, Severity
+from kcheck.domain.findings import ROLES, Report, Severity
 from kcheck.app.output import refuse_inputs, write_atomic
 from kcheck.domain.records import field, record, replace
 
@@ -101,7 +101,7 @@ def make_fixes(setup: Setup, evaluate: Callable[[Setup], Report], *, kernel_src:
 def _no_kdump(setup: Setup) -> list[str]:
     """Kernels on an architecture that has no kdump at all: nothing to write, say so."""
     out = []
-    for kernel in ("system",) if setup.same_kernel else ("system", "capture"):
+    for kernel in ROLES[:1] if setup.same_kernel else ROLES:
         arch = getattr(setup, kernel).arch
         if arch is not None and not kdump_possible(arch):
             out.append(f"{kernel} kernel: {arch}: this architecture cannot take kdump dumps (its Kconfig has "
@@ -168,7 +168,7 @@ def _why_not(fragment: KernelFragment | None, symbol: str, value: str, arch: str
 
 def _recheck(result: FixResult, plan: FixPlan, fragments: dict[str, KernelFragment], report: Report) -> None:
     """What the fixed set-up still lacks, and which requests turned out not to be needed."""
-    remaining = {(f.rule, f.kernel): f for f in report.findings if not f.waived and f.severity >= Severity.WARNING}
+    remaining = {(f.rule, f.concerns): f for f in report.findings if not f.waived and f.severity >= Severity.WARNING}
     still = {rule for rule, _ in remaining}
     for kernel, fragment in fragments.items():
         for symbol, why in list(fragment.unresolved.items()):

@@ -8,12 +8,15 @@ line on stderr (and in the report) and the rest is still rolled up; with
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
 from kcheck.domain.errors import InputError
 from kcheck.domain.fleet import Rollup
 from kcheck.inputs.fleet_reports import list_report_files, read_rows
+from kcheck.app.output import refuse_inputs, write_atomic
+from kcheck.reporters import rollup_renderer
 
 PROGRESS_EVERY = 1000
 
@@ -49,9 +52,6 @@ def stderr_progress(line: str) -> None:
 def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
               *, color: bool = False) -> int:
     """Roll ``paths`` up into one report in ``fmt``; return the exit status."""
-    from kcheck.app.output import refuse_inputs, write_atomic
-    from kcheck.reporters import rollup_renderer
-
     files = list_report_files(paths)
     if output:
         refuse_inputs(output, paths)
@@ -72,8 +72,6 @@ def run_fleet(paths: tuple[str, ...], fmt: str, output: str | None, fail_on: str
 
 def _refuse_listed(output: str, files: list[str]) -> None:
     """The output must not replace a report: compared by inode, one stat per report (no realpath)."""
-    import os
-
     try:
         st = os.stat(output)
     except (OSError, ValueError):

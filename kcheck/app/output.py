@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from typing import IO
 
@@ -74,8 +75,6 @@ def open_atomic(path: str, *, inputs: Iterable[str | None] = ()) -> Iterator[IO[
     descriptor = _descriptor(path)
     if descriptor is not None:
         if descriptor in (1, 2):
-            import sys
-
             (sys.stdout if descriptor == 1 else sys.stderr).flush()
         with _stream(path, lambda: os.dup(descriptor)) as handle:
             yield handle
@@ -126,7 +125,7 @@ def _stream(path: str, opener: object) -> Iterator[IO[str]]:
 @contextlib.contextmanager
 def _replacing(path: str, target: str) -> Iterator[IO[str]]:
     """A temporary file beside ``target``, renamed over it when the block ends without error."""
-    import tempfile
+    import tempfile  # lazy: only when a file is spooled or written
 
     directory = os.path.dirname(target)
     try:

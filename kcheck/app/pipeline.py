@@ -20,9 +20,10 @@ from kcheck.inputs.files import decode_text, read_bounded
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.domain.kexec import KexecCommand, check_command_length, parse_kexec
 from kcheck.domain.findings import Report, Status
-from kcheck.domain.records import field, record
+from kcheck.domain.records import field, record, replace
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
+from kcheck.engine.undecided import NOT_IN_CONFIG_LINT
 
 if TYPE_CHECKING:
     from kcheck.engine.rule import Rule
@@ -108,7 +109,7 @@ def run_check(request: CheckRequest) -> Report:
 def check_rules(rule_files: tuple[str, ...], *, host: bool = False) -> list[Rule]:
     """The rules a check evaluates: host rules describe a running machine, which only
     ``kcheck preflight`` has."""
-    return [r for r in load_rules(rule_files) if r.kernel != "host" or host]
+    return [r for r in load_rules(rule_files) if r.concerns != "host" or host]
 
 
 def run_check_on(request: CheckRequest, setup: Setup, rules: list[Rule] | None = None) -> Report:
@@ -117,9 +118,6 @@ def run_check_on(request: CheckRequest, setup: Setup, rules: list[Rule] | None =
         rules = check_rules(request.rule_files, host=setup.host is not None)
     results = tuple(evaluate(rules, setup))
     if request.config_only:
-        from kcheck.engine.undecided import NOT_IN_CONFIG_LINT
-        from kcheck.domain.records import replace
-
         results = tuple(replace(r, undecided=None) if r.undecided in NOT_IN_CONFIG_LINT else r for r in results)
     memory_map = setup.memory_map if setup.cmdline is not None else None
     return Report(inputs=describe_inputs(setup, request), results=results,
@@ -128,7 +126,7 @@ def run_check_on(request: CheckRequest, setup: Setup, rules: list[Rule] | None =
 
 
 def read_image(path: str) -> KernelImage:
-    from kcheck.inputs.image import read_image as read
+    from kcheck.inputs.image import read_image as read  # lazy: the image reader: only when an image is read
 
     return read(path)
 

@@ -29,14 +29,11 @@ from kcheck.domain.cmdline import parse_cmdline
 from kcheck.inputs.host import HostFacts, read_host
 from kcheck.inputs.kconfig import read_config
 from kcheck.domain.kexec import parse_kexec
-from kcheck.domain.findings import Finding, Report, RuleResult, Severity, Verdict, completeness_of
+from kcheck.domain.findings import (SYMPTOMS, VERDICT_ORDER, Finding, Report, RuleResult, Severity, Verdict,
+                                    completeness_of)
 from kcheck.app.pipeline import CheckRequest, describe_inputs, kernel_arch
 from kcheck.domain.version import KernelVersion
-
-#: Findings that are consequences of others: the main reason only when alone.
-SYMPTOMS = frozenset({"KH009"})
-#: Which errors explain a failure best: the host's own facts first.
-_KERNEL_ORDER = ("host", "boot", "kexec", "capture", "system")
+from kcheck.facts.host_map import host_memory_map
 
 
 def host_setup(host: HostFacts) -> Setup:
@@ -90,8 +87,6 @@ def run_preflight(root: str, rule_files: tuple[str, ...] = ()) -> Report:
     if host.config is None:
         notes.append(f"no config found for the running kernel {host.release or ''}".rstrip()
                      + ": kernel config rules were skipped")
-    from kcheck.facts.host_map import host_memory_map
-
     memory_map = host_memory_map(host)
     return Report(inputs=host_inputs(host, setup), results=results, notes=tuple(notes),
                   verdict=decide(results), sources=tuple(dict.fromkeys(host.root.read)),
@@ -111,7 +106,7 @@ def decide(results: tuple[RuleResult, ...]) -> Verdict:
 
 
 def _priority(finding: Finding) -> tuple[int, int, str]:
-    kernel = _KERNEL_ORDER.index(finding.kernel) if finding.kernel in _KERNEL_ORDER else 99
+    kernel = VERDICT_ORDER.index(finding.concerns) if finding.concerns in VERDICT_ORDER else 99
     return (finding.rule in SYMPTOMS, kernel, finding.rule)
 
 

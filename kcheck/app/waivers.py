@@ -16,6 +16,7 @@ from typing import Any
 from kcheck.domain.errors import InputError
 from kcheck.domain.findings import Finding, Report, RuleResult, WaiverStatus
 from kcheck.domain.records import record, replace
+from kcheck.inputs.validate import read_toml, validate
 
 
 @record
@@ -25,14 +26,14 @@ class Waiver:
     rule: str
     reason: str
     source: str
-    kernel: str | None = None
+    concerns: str | None = None
     target: str | None = None
     expires: datetime.date | None = None
 
     def matches(self, finding: Finding, target: str | None) -> bool:
         if self.rule not in (finding.rule, finding.name):
             return False
-        if self.kernel is not None and self.kernel != finding.kernel:
+        if self.concerns is not None and self.concerns != finding.concerns:
             return False
         return self.target is None or self.target == target
 
@@ -42,14 +43,12 @@ class Waiver:
 
     def status(self, state: str, matched: int = 0) -> WaiverStatus:
         return WaiverStatus(rule=self.rule, reason=self.reason, source=self.source, state=state,
-                            matched=matched, kernel=self.kernel, target=self.target,
+                            matched=matched, concerns=self.concerns, target=self.target,
                             expires=self.expires.isoformat() if self.expires else None)
 
 
 def load_waivers(path: str) -> tuple[Waiver, ...]:
     """Read and schema-check a waiver file (user input: validated at run time)."""
-    from kcheck.inputs.validate import read_toml, validate
-
     document = read_toml(path, "waiver file")
     validate(document, "waivers.schema.json", path)
     return tuple(_waiver(table, path, index) for index, table in enumerate(document["waiver"]))
@@ -65,7 +64,7 @@ def _waiver(table: dict[str, Any], path: str, index: int) -> Waiver:
     if "concerns" in table and "kernel" in table and table["concerns"] != table["kernel"]:
         raise InputError(path, f"waiver[{index}]: concerns and its old name kernel disagree; give one")
     return Waiver(rule=table["rule"], reason=table["reason"].strip(), source=f"{path} waiver[{index}]",
-                  kernel=table.get("concerns", table.get("kernel")), target=table.get("target"),
+                  concerns=table.get("concerns", table.get("kernel")), target=table.get("target"),
                   expires=expires)
 
 

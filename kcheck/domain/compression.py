@@ -33,6 +33,14 @@ _MAGICS: tuple[tuple[bytes, Compression], ...] = (
 )
 
 
+#: The leading bytes of each format, what a scan for embedded streams looks for
+#: (scripts/extract-ikconfig's list); :func:`detect_compression` then confirms.
+SCAN_MAGICS: tuple[bytes, ...] = (*(magic for magic, _ in _MAGICS), b"BZh", b"\x5d\x00\x00")
+
+#: What a compressed ``.config`` may be (``zcat``, ``xzcat``, ``bzcat``; the stdlib reads them).
+CONFIG_COMPRESSIONS = frozenset({Compression.GZIP, Compression.XZ, Compression.BZIP2})
+
+
 def detect_compression(data: bytes) -> Compression | None:
     """The compression whose magic ``data`` starts with, or None."""
     for magic, kind in _MAGICS:

@@ -31,7 +31,6 @@ Version facts used here (see the report in the branch for how each was checked):
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from kcheck.domain.memparse import (
@@ -295,21 +294,40 @@ def written_kind(v: str) -> Kind:
     return "ranges" if ":" in v else "simple"
 
 
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
+_DECIMAL = frozenset("0123456789")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _numbers(v: str) -> list[tuple[int, int]]:
+    """(start, end) of each number written in ``v``: ``0x`` and hex digits, or decimal digits."""
+    found: list[tuple[int, int]] = []
+    i, size = 0, len(v)
+    while i < size:
+        if v[i] not in _DECIMAL:
+            i += 1
+            continue
+        start = i
+        digits = _DECIMAL
+        if v[i] == "0" and i + 2 < size and v[i + 1] in "xX" and v[i + 2] in _HEX_DIGITS:
+            i, digits = i + 2, _HEX_DIGITS
+        while i < size and v[i] in digits:
+            i += 1
+        found.append((start, i))
+    return found
 
 
 def number_quirks(v: str, g: Grammar) -> tuple[str, ...]:
     """Spellings that mean something else than a reader expects (catalogue B.num)."""
     quirks: list[str] = []
-    for m in _NUMBER.finditer(v):
-        digits = m.group()
-        if m.start() > 0 and v[m.start() - 1].isalnum():
+    for start, stop in _numbers(v):
+        digits = v[start:stop]
+        if start > 0 and v[start - 1].isalnum():
             continue  # inside a word such as a suffix name
-        value, end = memparse(v, m.start(), g.memparse_suffixes)
+        value, end = memparse(v, start, g.memparse_suffixes)
         if len(digits) > 1 and digits[0] == "0" and digits[1] not in "xX":
-            quirks.append(f"{v[m.start():end]} has a leading 0, so the kernel reads it as "
+            quirks.append(f"{v[start:end]} has a leading 0, so the kernel reads it as "
                           f"octal: {format_size(value)}")
-        elif end == m.end() and 0 < value < (1 << 20):
+        elif end == stop and 0 < value < (1 << 20):
             quirks.append(f"{digits} has no K/M/G suffix, so it means {digits} bytes")
     return tuple(quirks)
 

@@ -26,6 +26,7 @@ numbers.  A release newer than the table is not judged.
 
 from __future__ import annotations
 
+from kcheck.domain.shellwords import split_words
 from kcheck.domain.version import KernelVersion
 
 #: makedumpfile release -> (LATEST_VERSION of its makedumpfile.h, the release commit).
@@ -136,8 +137,6 @@ DUMP_LEVEL_USER = 8
 def dump_level(collector: str) -> int | None:
     """The ``-d`` level of a makedumpfile command (0 without -d: every page kept); a plain copy
     (cp, dd, cat) keeps every page too: 0.  None for any other command (a script: unknown)."""
-    from kcheck.domain.shellwords import split_words
-
     try:
         words = split_words(collector)
     except ValueError:

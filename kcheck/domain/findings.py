@@ -43,6 +43,11 @@ class Status(enum.Enum):
 INPUTS: dict[str, str] = {"system": "system kernel", "capture": "capture kernel",
                           "boot": "boot command line", "kexec": "kexec command", "host": "host"}
 KERNELS = tuple(INPUTS)
+#: The order in which a verdict names its deciding error (pre-flight and fleet roll-ups): the
+#: live host, the boot command line, the kexec command, then the kernels.
+VERDICT_ORDER = ("host", "boot", "kexec", "capture", "system")
+#: Rules whose findings are consequences of others: a verdict's reason only when alone.
+SYMPTOMS = frozenset({"KH009"})
 #: The two kernels of a set-up: what a rule's ``role`` and a fix's config may name.
 ROLES = ("system", "capture")
 
@@ -135,7 +140,7 @@ class Finding:
     rule: str
     name: str
     severity: Severity
-    kernel: str
+    concerns: str  # what the finding is about: a key of INPUTS (a rule's ``concerns``)
     title: str
     message: str
     symbols: tuple[str, ...]
@@ -158,7 +163,7 @@ class RuleResult:
     """
 
     rule: str
-    kernel: str
+    concerns: str
     status: Status
     reason: str = ""
     finding: Finding | None = None
@@ -187,7 +192,7 @@ class RuleInfo:
     title: str
     why: str
     severity: Severity
-    kernel: str
+    concerns: str
     source: str
     rule: Any = field(default=None, compare=False)  # the Rule: SARIF's help text is built from it
 
@@ -201,13 +206,13 @@ class WaiverStatus:
     source: str
     state: str
     matched: int = 0
-    kernel: str | None = None
+    concerns: str | None = None
     target: str | None = None
     expires: str | None = None
 
     def describe(self) -> str:
         """One line for the text report and tool notifications."""
-        scope = f"{self.rule}" + (f" ({self.kernel} kernel)" if self.kernel else "") + \
+        scope = f"{self.rule}" + (f" ({INPUTS.get(self.concerns, self.concerns)})" if self.concerns else "") + \
             (f" in target {self.target}" if self.target else "")
         if self.state == "expired":
             return f"waiver {self.source} for {scope} expired on {self.expires}: not applied"

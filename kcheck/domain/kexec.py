@@ -15,6 +15,7 @@ import os
 from kcheck.domain.errors import InputError
 from kcheck.domain.records import record
 from kcheck.domain.shellwords import split_words
+from kcheck.domain.version import KernelVersion
 
 # long option -> takes an argument
 _LONG = {
@@ -107,8 +108,6 @@ AUTO_DEFAULT_SINCE = "2.0.27"
 def default_syscall(tools_version: str | None) -> str | None:
     """What kexec-tools of ``tools_version`` calls without -s/-c/-a: ``kexec_load`` before
     2.0.27, ``auto`` (kexec_file_load, falling back to kexec_load) since; None if unknown."""
-    from kcheck.domain.version import KernelVersion
-
     version = KernelVersion.parse(tools_version) if tools_version else None
     if version is None:
         return None
@@ -121,8 +120,6 @@ HOTPLUG_SINCE = "2.0.28"
 
 def knows_hotplug(tools_version: str | None) -> bool | None:
     """Whether kexec-tools of ``tools_version`` has ``--hotplug``; None if the release is unknown."""
-    from kcheck.domain.version import KernelVersion
-
     version = KernelVersion.parse(tools_version) if tools_version else None
     if version is None:
         return None

@@ -14,20 +14,15 @@ each a further ``<<= 10``).  2.6.13's memparse knew only K, M and G
 
 from __future__ import annotations
 
-import re
-
 MASK64 = (1 << 64) - 1
 
 SUFFIX_SHIFT: dict[str, int] = {"K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
 ALL_SUFFIXES = "KMGTPE"
 LEGACY_SUFFIXES = "KMG"
 
-_DIGITS = {
-    8: re.compile(r"[0-7]*"),
-    10: re.compile(r"[0-9]*"),
-    16: re.compile(r"[0-9a-fA-F]*"),
-}
-_HEX = frozenset("0123456789abcdefABCDEF")
+#: The digits of each base (ASCII only, as the kernel's _parse_integer reads them).
+_DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
+_HEX = _DIGITS[16]
 _CHUNK = 256  # digits per int() call: keeps huge inputs linear and under int's digit limit
 
 
@@ -54,11 +49,12 @@ def strtoull(text: str, pos: int = 0) -> tuple[int, int]:
             start = pos + 2
         else:
             base = 8
-    match = _DIGITS[base].match(text, start)
-    digits = match.group() if match else ""
-    if not digits:
+    end, allowed = start, _DIGITS[base]
+    while end < len(text) and text[end] in allowed:  # a scan: compiling three patterns cost more
+        end += 1
+    if end == start:
         return 0, pos
-    return _fold(digits, base), start + len(digits)
+    return _fold(text[start:end], base), end
 
 
 def memparse(text: str, pos: int = 0, suffixes: str = ALL_SUFFIXES) -> tuple[int, int]:

@@ -12,9 +12,29 @@ import re
 
 from kcheck.domain.records import record
 
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 # Only rule compilation reads ranges (a check loads them compiled from the cache): compiled on first use.
 _CONSTRAINT = r"\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*"
+
+
+def _leading_numbers(text: str) -> list[int]:
+    """The up to four dot-separated decimal numbers ``text`` starts with (``6.1.0-56`` -> 6, 1, 0).
+
+    A scan, not a regular expression: every check parses a version, and
+    compiling the expression cost more than all the parsing.
+    """
+    parts: list[int] = []
+    i, end = 0, len(text)
+    while len(parts) < 4:
+        start = i
+        while i < end and text[i].isdecimal():
+            i += 1
+        if i == start:
+            break
+        parts.append(int(text[start:i]))
+        if not (i + 1 < end and text[i] == "." and text[i + 1].isdecimal()):
+            break
+        i += 1
+    return parts
 
 
 @record
@@ -38,11 +58,11 @@ class KernelVersion:
     @classmethod
     def parse(cls, text: str) -> KernelVersion | None:
         """Read the leading ``X.Y[.Z[.W]]`` of a release string, or None."""
-        match = _VERSION_RE.match(text.strip())
-        if not match:
+        parts = _leading_numbers(text.strip())
+        if len(parts) < 2:
             return None
-        nums = [int(g) if g else 0 for g in match.groups()]
-        return cls((nums[0], nums[1], nums[2], nums[3]))
+        parts += [0] * (4 - len(parts))
+        return cls((parts[0], parts[1], parts[2], parts[3]))
 
     def __str__(self) -> str:
         parts = list(self.parts)

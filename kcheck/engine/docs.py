@@ -7,18 +7,20 @@ the fix, where it applies and the source.  Nothing is written twice.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from kcheck.engine.fixes import VERB_LABELS
 from kcheck.engine.loader import load_rules
 from kcheck.engine.rule import Rule
 from kcheck.domain.errors import KcheckError
+from kcheck.domain.findings import INPUTS
 
 
 def rule_list(extra: tuple[str, ...], fmt: str) -> str:
     rules = load_rules(extra)
     if fmt == "json":
-        import json
+        import json  # lazy: json: only JSON output
 
         return json.dumps([_summary(rule) for rule in rules], indent=2) + "\n"
     lines = [f"{r.id}  {r.severity.label:<7} {r.concerns:<7} {r.name:<38} {r.applies_to()}"
@@ -55,11 +57,8 @@ def rule_help(rule: Rule, width: int = 78) -> str:
     """
     why = " ".join(rule.why.split())
     if width:
-        import textwrap
-
         why = textwrap.fill(why, width)
-    concerns = {"boot": "boot command line", "kexec": "kexec command", "host": "live host"}.get(
-        rule.concerns, f"{rule.concerns} kernel")
+    concerns = INPUTS.get(rule.concerns, rule.concerns)
     applies = rule.applies_to() + ("" if rule.role == rule.concerns else f" (of the {rule.role} kernel)")
     out = [f"Severity: {rule.severity.label}    Concerns: the {concerns}",
            f"Applies to: {applies}", f"Source: {rule.source}", "",

@@ -22,7 +22,7 @@ from kcheck.domain.errors import RuleError
 from kcheck.facts.catalogue import known as known_fact
 from kcheck.facts.protocol import MissingInput, Unknown
 from kcheck.domain.memparse import format_size
-from kcheck.domain.findings import ROLES, Finding, Fix, Location, RuleResult, Status
+from kcheck.domain.findings import EDITS, ROLES, Finding, Fix, Location, RuleResult, Status
 from kcheck.domain.text import abbreviate
 from kcheck.domain.units import format_hex
 
@@ -76,6 +76,11 @@ def check_fact_paths(rule: Rule, source: str) -> None:
             raise RuleError(source, f"rule {rule.id}: unknown fact {path!r} (see 'kcheck facts')")
 
 
+def _about_the_arch(rule: Rule) -> bool:
+    """A rule whose check is about the kernel's architecture itself (KS012, KS011, KC017)."""
+    return any(path.endswith((".arch_kdump", ".arch_conflict")) for path in rule.check.paths())
+
+
 def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[str, str | None]:
     """Why the rule is skipped before its check runs ("" if it runs), and the undecided cause.
 
@@ -87,6 +92,10 @@ def _not_applicable(rule: Rule, scope: KernelFacts, same_kernel: bool) -> tuple[
         return f"{rule.role} kernel {scope.version} is outside {rule.versions.text}", None
     if arch and scope.arch is not None and not arches.matches(scope.arch, rule.arch):
         return f"{rule.role} kernel is {scope.arch}, rule applies to {', '.join(rule.arch)}", None
+    if scope.arch in arches.NO_KDUMP and not _about_the_arch(rule):
+        # No kdump there at all (KDUMP_SRCARCH): only the rules about the architecture itself
+        # speak; a fix such as CONFIG_CRASH_DUMP=y cannot exist for it.
+        return f"{rule.role} kernel is {scope.arch}, which has no kdump", None
     unknown = (versions and scope.version is None) or (arch and scope.arch is None)
     if unknown and scope.config is None and scope.image is None:
         return f"needs --{rule.role}-config", undecided_by.missing_input(f"--{rule.role}-config")
@@ -104,7 +113,7 @@ def _finding(rule: Rule, setup: SetupFacts) -> Finding:
         rule=rule.id,
         name=rule.name,
         severity=rule.severity,
-        kernel=rule.concerns,
+        concerns=rule.concerns,
         title=rule.title,
         message=render(rule.message, rule, setup),
         symbols=rule.symbols,
@@ -182,17 +191,9 @@ def _fix(rule: Rule, setup: SetupFacts) -> Fix:
     def rendered(key: str) -> tuple[str, ...]:
         return tuple(render(item, rule, setup, role, fix=True) for item in spec.get(key, ()))
 
-    return Fix(
-        config_kernel=role if config else None,
-        config=config,
-        cmdline_add=rendered("cmdline_add"),
-        cmdline_remove=rendered("cmdline_remove"),
-        kexec_add=rendered("kexec_add"),
-        kexec_remove=rendered("kexec_remove"),
-        append_add=rendered("append_add"),
-        append_remove=rendered("append_remove"),
-        text=render(spec.get("text", ""), rule, setup, role, fix=True),
-    )
+    return Fix(config_kernel=role if config else None, config=config,
+               **{verb: rendered(verb) for verb in EDITS},
+               text=render(spec.get("text", ""), rule, setup, role, fix=True))
 
 
 def _location(rule: Rule, setup: SetupFacts) -> Location | None:

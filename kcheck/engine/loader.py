@@ -16,7 +16,6 @@ from typing import Any
 from kcheck.domain import arch as arches
 from kcheck.engine.evaluate import check_fact_paths
 from kcheck.engine.fixes import compile_fixes
-from kcheck.engine.legacy import modernise
 from kcheck.engine.predicates import compile_predicate
 from kcheck.engine.rule import RULE_FORMAT, Rule
 from kcheck.engine.rule_cache import cached, code_stamp
@@ -104,6 +103,8 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
     seen: dict[str, str] = {}
     user_rules = 0
     documents = []
+    from kcheck.engine.legacy import modernise  # lazy: only rules being compiled need it
+
     for path, data, from_user in contents:
         document = modernise(parse_rule_text(data, str(path)))
         if from_user:
@@ -123,7 +124,7 @@ def _compile_files(contents: list[tuple[Path, bytes, bool]]) -> list[Rule]:
 
 def _check_bounds(document: dict[str, Any], source: str, before: int) -> int:
     """The number of rules in a user's rule document; RuleError past the bounds above."""
-    from kcheck.inputs.validate import too_deep
+    from kcheck.inputs.validate import too_deep  # lazy: the TOML/schema reader: only when a file is validated
 
     if too_deep(document):
         return 0  # validate_rule_document says "nested more than 64 levels deep"
@@ -168,6 +169,7 @@ def validate_rule_document(document: dict[str, Any], source: str) -> None:
     A document in the old spelling (``kernel =``, ``of =``) is checked as its
     modernised form, which is what runs.
     """
+    from kcheck.engine.legacy import modernise  # lazy: only rules being compiled need it
     from kcheck.inputs.validate import validate  # lazy: jsonschema, only for user rule files
 
     validate(modernise(document), "rule.schema.json", source, error=RuleError)
@@ -199,6 +201,8 @@ def compile_rule_document(document: dict[str, Any], source: str,
         return []        # a file of named sets only
     if not isinstance(tables, list) or not tables:
         raise RuleError(source, "rule: expected one or more [[rule]] tables")
+    from kcheck.engine.legacy import modernise  # lazy: only rules being compiled need it
+
     document = modernise(document)
     if sets is None:
         sets = collect_sets([(Path(source), document)])

@@ -52,11 +52,6 @@ class Rule:
         return tuple(seen)
 
     @property
-    def kernel(self) -> str:
-        """The old name of :attr:`concerns` (kept for code written before the rename)."""
-        return self.concerns
-
-    @property
     def scope(self) -> str:
         """The old name of :attr:`role`."""
         return self.role
@@ -70,4 +65,4 @@ class Rule:
     def info(self) -> RuleInfo:
         """The rule as reporters see it (SARIF rule descriptors); the help text is built on demand."""
         return RuleInfo(id=self.id, name=self.name, title=self.title, why=" ".join(self.why.split()),
-                        severity=self.severity, kernel=self.concerns, source=self.source, rule=self)
+                        severity=self.severity, concerns=self.concerns, source=self.source, rule=self)

@@ -13,7 +13,6 @@ would render to more than :data:`FIX_LIMIT` is a rule error.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from kcheck.facts.catalogue import known as known_fact
@@ -23,10 +22,20 @@ MAX_FIELDS = 64
 MESSAGE_LIMIT = 4096
 FIX_LIMIT = 64 * 1024
 
-_PART = re.compile(r"\{([^{}]*)\}|([{}])")
-_FIELD = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:\|([A-Za-z0-9_]*))?")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_PATH = _WORD | frozenset(".-")
 
 Field = tuple[str, "str | None"]
+
+
+def _next_brace(text: str, start: int) -> int:
+    """The index of the first ``{`` or ``}`` at or after ``start``, or -1.
+
+    A scan rather than a regular expression: rendering a message is all a
+    check needs of this module, and compiling the expressions cost more.
+    """
+    opening, closing = text.find("{", start), text.find("}", start)
+    return closing if opening < 0 else opening if closing < 0 else min(opening, closing)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -38,23 +47,27 @@ def parse(template: str) -> tuple[tuple[str, ...], tuple[Field, ...]]:
     pieces: list[str] = []
     fields: list[Field] = []
     start = 0
-    for match in _PART.finditer(template):
-        if match.group(2):
-            raise ValueError(f"unbalanced {match.group(2)!r} at character {match.start()} "
-                             f"of {_quote(template)}")
-        body = match.group(1)
-        field = _FIELD.fullmatch(body)
-        if field is None:
-            raise ValueError(f"{{{body}}} at character {match.start()} is not a fact path "
+    while True:
+        opening = _next_brace(template, start)
+        if opening < 0:
+            break
+        if template[opening] == "}":
+            raise ValueError(f"unbalanced '}}' at character {opening} of {_quote(template)}")
+        closing = _next_brace(template, opening + 1)
+        if closing < 0 or template[closing] == "{":
+            raise ValueError(f"unbalanced '{{' at character {opening} of {_quote(template)}")
+        body = template[opening + 1:closing]
+        path, bar, style = body.partition("|")
+        if not (path and path[0] in _WORD and _PATH.issuperset(path) and _WORD.issuperset(style)):
+            raise ValueError(f"{{{body}}} at character {opening} is not a fact path "
                              f"(such as {{boot.crashkernel.size|size}})")
-        style = field.group(2)
-        if style is not None and style not in FILTERS:
+        if bar and style not in FILTERS:
             raise ValueError(f"unknown filter {style!r} in {{{body}}} (filters: {', '.join(FILTERS)})")
         if len(fields) == MAX_FIELDS:
             raise ValueError(f"more than {MAX_FIELDS} fields in {_quote(template)}")
-        pieces.append(template[start:match.start()])
-        fields.append((field.group(1), style))
-        start = match.end()
+        pieces.append(template[start:opening])
+        fields.append((path, style if bar else None))
+        start = closing + 1
     pieces.append(template[start:])
     return tuple(pieces), tuple(fields)
 

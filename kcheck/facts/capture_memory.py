@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcheck.domain.capture_memory import RunNeed, comfortable_size, run_need
+from kcheck.domain.errors import KcheckError
 from kcheck.facts.image import footprint
 
 if TYPE_CHECKING:
@@ -27,16 +28,17 @@ class NotComputable(Exception):
 
 def capture_run_need(setup: Setup) -> RunNeed:
     """The capture kernel's run-time need for this set-up."""
-    from kcheck.domain.errors import KcheckError
-    from kcheck.inputs.calibration import capture_memory_model
-    from kcheck.inputs.initrd import read_initrd
-
     image = setup.capture.image
     if image is None:
         raise NotComputable("--capture-image")
     kernel = footprint(image)
     if not kernel:
         raise NotComputable("--capture-image")
+    # Lazy: the calibration is TOML (tomllib costs a check without images ~5 ms) and
+    # the initrd reader is needed only when there is a capture image to size.
+    from kcheck.inputs.calibration import capture_memory_model
+    from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, with an image only
+
     initrd_file = initrd_unpacked = 0
     kexec = setup.kexec
     if kexec is not None and kexec.initrd:
@@ -51,11 +53,11 @@ def capture_run_need(setup: Setup) -> RunNeed:
 
 def run_fact(setup: Setup, name: str) -> object:
     """``run_needed``, ``run_comfortable`` (needed + margin) or ``run_detail``."""
-    from kcheck.inputs.calibration import capture_memory_model
-
-    need = capture_run_need(setup)
+    need = capture_run_need(setup)  # first: it raises before the calibration is read
     if name == "run_needed":
         return need.minimum
     if name == "run_comfortable":
+        from kcheck.inputs.calibration import capture_memory_model  # lazy: read by capture_run_need already
+
         return comfortable_size(capture_memory_model(), need)
     return need.describe()

@@ -206,9 +206,11 @@ def _load_needed(setup: Any, _: str) -> int | None:
 
 def _run(name: str) -> Getter:
     def get(setup: Any, _: str) -> Any:
-        from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: only rules about run size
-
         _kexec(setup)
+        if setup.capture.image is None:  # capture_run_need's first question, asked before importing it
+            raise MissingInput("--capture-image")
+        from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: the model, with an image only
+
         try:
             return run_fact(setup, name)
         except NotComputable as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kcheck.domain.rootdev import FILESYSTEMS, RootDevice, missing, parse_root
+from kcheck.domain.rootdev import FILESYSTEMS, Requirement, RootDevice, missing, parse_root
 from kcheck.domain.version import KernelVersion
 from kcheck.facts.protocol import Unknown
 
@@ -50,8 +50,6 @@ def root_fact(setup: Setup, name: str) -> Any:
                           "kexec.root.fs_missing", undecided=True)
         if config is None:
             return None
-        from kcheck.domain.rootdev import Requirement
-
         found = missing((Requirement(alternatives, f"the {fstype} file system"),), config.get)
         return "; ".join(found) or None
     if not spec:

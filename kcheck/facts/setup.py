@@ -26,7 +26,7 @@ from kcheck.domain.records import record
 from kcheck.domain.units import parse_number
 from kcheck.domain.version import KernelVersion
 from kcheck.facts.catalogue import resolve
-from kcheck.facts.memory_map import MemoryMap, build_map
+from kcheck.facts.memory_map import MemoryMap, build_map, load_needed
 from kcheck.facts.protocol import MissingInput, Unknown
 
 if TYPE_CHECKING:
@@ -162,12 +162,11 @@ class Setup:
         current size when it is big enough, else 256M or what kexec needs to load the capture
         kernel and initrd and to run it with a margin (kcheck.facts.capture_memory), when the
         images say (on a live host also what its service loads and KH008's run-time need)."""
-        from kcheck.domain.crashkernel_advice import advised_size
-        from kcheck.facts.memory_map import load_needed
+        from kcheck.domain.crashkernel_advice import advised_size  # lazy: only fixes that size crashkernel=
+        from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: the run-time model
 
         current = self.crashkernel_facts.get("size") if self.cmdline is not None else None
         needs = [load_needed(self) or 0]
-        from kcheck.facts.capture_memory import NotComputable, run_fact
 
         try:
             # What the capture kernel needs to run, with the margin KI015 asks (the rehearsed model).

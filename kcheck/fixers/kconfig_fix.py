@@ -61,7 +61,7 @@ _TREES: dict[tuple[str, str], Any] = {}
 
 def kconfig_for(kernel_src: str, arch: str) -> Any:
     """The tree's parsed Kconfig for ``arch``, loaded once per process (the fix loop resolves often)."""
-    from kcheck.kconfig.tree import load_kconfig
+    from kcheck.kconfig.tree import load_kconfig  # lazy: kconfiglib, with --kernel-src only
 
     key = (kernel_src, arch)
     if key not in _TREES:
@@ -72,7 +72,7 @@ def kconfig_for(kernel_src: str, arch: str) -> Any:
 def resolved_fragment(kernel: str, wanted: dict[str, Requested], *, kernel_src: str, arch: str | None,
                       base_config: str | None, verify_with_kbuild: bool) -> KernelFragment:
     """Resolve ``wanted`` against the tree; explain and read back every value."""
-    from kcheck.kconfig.resolve import resolve
+    from kcheck.kconfig.resolve import resolve  # lazy: kconfiglib, with --kernel-src only
 
     if arch is None:
         raise InputError(f"--{kernel}-config", "architecture unknown; give --arch to load the Kconfig tree")
@@ -105,8 +105,8 @@ def settle_with_kbuild(fragment: KernelFragment, *, kernel_src: str, arch: str,
     the kernel disagree is reported; the kernel's values are the ones the
     re-check of the rules uses.
     """
-    from kcheck.kconfig.kbuild import compare, read_fragment_line
-    from kcheck.kconfig.kbuild import verify_with_kbuild as run_kbuild
+    from kcheck.kconfig.kbuild import compare, read_fragment_line  # lazy: kconfiglib, with --kernel-src only
+    from kcheck.kconfig.kbuild import verify_with_kbuild as run_kbuild  # lazy: kconfiglib, with --kernel-src only
 
     lines = list(fragment.lines)
     unresolved = dict(fragment.unresolved)

@@ -101,7 +101,7 @@ class CachedReader:
     def _read_config(self, path: str) -> KernelConfig:
         data = read_bounded(path, CONFIG_LIMIT, what="kernel .config")
         self.stats["reads"] += 1
-        import hashlib
+        import hashlib  # lazy: hashlib (OpenSSL): only a batch keys its file cache
 
         digest = hashlib.blake2b(data, digest_size=20).digest()
         kept = self._configs.get(digest)

@@ -14,41 +14,33 @@ Output is capped as for a plain config, so a bomb costs at most the cap.
 
 from __future__ import annotations
 
+from kcheck.domain.compression import CONFIG_COMPRESSIONS, detect_compression
 from kcheck.domain.errors import InputError
-
-GZIP_MAGIC = b"\x1f\x8b"
-XZ_MAGIC = b"\xfd7zXZ\x00"
-BZIP2_MAGIC = b"BZh"
 
 
 def compression_of(data: bytes) -> str | None:
     """"gzip", "xz" or "bzip2" for the formats read here, None for anything else."""
-    if data.startswith(GZIP_MAGIC):
-        return "gzip"
-    if data.startswith(XZ_MAGIC):
-        return "xz"
-    if data.startswith(BZIP2_MAGIC) and len(data) > 3 and 0x31 <= data[3] <= 0x39:
-        return "bzip2"
-    return None
+    kind = detect_compression(data[:16])
+    return kind.value if kind in CONFIG_COMPRESSIONS else None
 
 
 def _decompressor(kind: str) -> object:
     if kind == "gzip":
-        import zlib
+        import zlib  # lazy: the decompressor of that format only
 
         return zlib.decompressobj(wbits=31)
     if kind == "xz":
-        import lzma
+        import lzma  # lazy: the decompressor of that format only
 
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=256 << 20)
-    import bz2
+    import bz2  # lazy: the decompressor of that format only
 
     return bz2.BZ2Decompressor()
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    import lzma
-    import zlib
+    import lzma  # lazy: the decompressor of that format only
+    import zlib  # lazy: the decompressor of that format only
 
     return (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
 

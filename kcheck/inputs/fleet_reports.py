@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.findings import SYMPTOMS, VERDICT_ORDER  # the order kcheck preflight decides by
 from kcheck.domain.fleet import Area, HostRow
 from kcheck.inputs.files import MiB, decode_text, read_bounded
 
@@ -29,9 +30,6 @@ from kcheck.inputs.files import MiB, decode_text, read_bounded
 SCHEMA_VERSIONS = (1,)
 #: A batch report of a large manifest holds every target's report.
 REPORT_LIMIT = 64 * MiB
-#: Which errors explain a failure best (as kcheck preflight decides it).
-_KERNEL_ORDER = ("host", "boot", "kexec", "capture", "system")
-_SYMPTOMS = frozenset({"KH009"})
 #: More ranges than any machine's /proc/iomem lists System RAM in.
 MAX_AREAS = 4096
 #: Addresses, sizes and counts are 64-bit quantities.
@@ -158,8 +156,8 @@ def _report_row(report: dict[str, Any], name: str, source: str, where: str, with
             errors += 1
             rule = _get(finding, "rule", str, at)
             kernel = finding.get("concerns", finding.get("kernel"))   # "kernel": the old name
-            order = _KERNEL_ORDER.index(kernel) if kernel in _KERNEL_ORDER else 99
-            deciding.append(((rule in _SYMPTOMS, order, rule), finding))
+            order = VERDICT_ORDER.index(kernel) if kernel in VERDICT_ORDER else 99
+            deciding.append(((rule in SYMPTOMS, order, rule), finding))
     host = inputs.get("host")
     host = _obj(host, f"{prefix}inputs.host") if host is not None else None
     system = _obj(inputs.get("system") or {}, f"{prefix}inputs.system")

@@ -18,7 +18,8 @@ import os
 import re
 from typing import Any
 
-from kcheck.domain.errors import InputError
+from kcheck.domain.capture_memory import run_need
+from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.imagesize import HEAD_SIZE, ImageMemory, image_memory
@@ -194,8 +195,7 @@ class HostFacts:
 
     def _run_need(self, initrd: int) -> tuple[int, str]:
         """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms."""
-        from kcheck.domain.capture_memory import run_need
-        from kcheck.inputs.calibration import capture_memory_model
+        from kcheck.inputs.calibration import capture_memory_model  # lazy: tomllib, only for the run-time need
 
         assert self.image is not None
         unpacked = self.initrd_unpacked
@@ -297,8 +297,7 @@ def read_host(root: str) -> HostFacts:
 
 def _initrd_unpacked(host: HostRoot, path: str) -> int | None:
     """The unpacked size of the capture initrd (kcheck.inputs.initrd), or None when it is no initramfs."""
-    from kcheck.domain.errors import KcheckError
-    from kcheck.inputs.initrd import read_initrd
+    from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, only with a capture initrd
 
     try:
         return read_initrd(host.real_file(path)).unpacked_bytes

@@ -18,10 +18,10 @@ import zlib
 from collections.abc import Iterator
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.memory import PAGE_SIZE
 from kcheck.inputs.files import check_regular
 from kcheck.domain.records import record
 
-PAGE = 4096
 #: unpacked bytes read at most (a capture initrd of more would not fit any region)
 UNPACK_LIMIT = 4 << 30
 _CHUNK = 1 << 20
@@ -107,7 +107,7 @@ class _Cpio:
             if mode & 0o170000 == 0o100000:
                 self.files += 1
                 self.data += size
-                self.pages += (size + PAGE - 1) // PAGE * PAGE
+                self.pages += (size + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
             self.skip = size + (-size % 4)
 
 
@@ -118,7 +118,7 @@ def _decompressor(kind: str):  # type: ignore[no-untyped-def]
         return lzma.LZMADecompressor(lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
     if kind == "bzip2":
         return bz2.BZ2Decompressor()
-    import zstandard  # optional: Debian's zstd initrds
+    import zstandard  # lazy: optional extra, Debian's zstd initrds
 
     return zstandard.ZstdDecompressor().decompressobj()
 

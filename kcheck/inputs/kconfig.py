@@ -17,9 +17,10 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from kcheck.domain.compression import CONFIG_COMPRESSIONS, detect_compression
 from kcheck.domain.errors import InputError
-from kcheck.inputs.files import MiB, decode_text, read_bounded
-from kcheck.domain.records import field, record
+from kcheck.inputs.files import MiB, decode_text, read_bounded, read_head, text_encoding
+from kcheck.domain.records import field, record, replace
 from kcheck.domain.version import KernelVersion
 
 #: Real configs are 100-300 KiB; anything this large is not one.
@@ -325,13 +326,11 @@ def config_from_bytes(path: str, data: bytes) -> KernelConfig:
     """Parse the bytes of ``path`` (read by the caller: a batch reads each file once)."""
     if not data.strip():
         raise InputError(path, "empty file; not a kernel .config")
-    from kcheck.inputs.config_unpack import compression_of
+    kind = detect_compression(data[:16])
+    if kind in CONFIG_COMPRESSIONS:
+        from kcheck.inputs.config_unpack import unpack  # lazy: most configs are plain text
 
-    kind = compression_of(data)
-    if kind is not None:
-        from kcheck.inputs.config_unpack import unpack
-
-        data = unpack(path, data, kind, CONFIG_LIMIT)
+        data = unpack(path, data, kind.value, CONFIG_LIMIT)
     if b"\0" in data[:4096] and not _text_with_nul(data):  # an image (or a compressed one)
         config = parse_config_text(decode_text(path, _embedded_config(path), what="kernel .config"), path)
         return _with_container(config, path)
@@ -341,8 +340,6 @@ def config_from_bytes(path: str, data: bytes) -> KernelConfig:
 def _text_with_nul(data: bytes) -> bool:
     """A config that went wrong (a NUL byte in it, UTF-16), rather than a kernel image:
     decode_text then says what was found instead of "not a kernel image"."""
-    from kcheck.inputs.files import text_encoding
-
     if text_encoding(data):
         return True
     head = data[:data.find(b"\0")]
@@ -352,8 +349,7 @@ def _text_with_nul(data: bytes) -> bool:
 
 def _with_container(config: KernelConfig, path: str) -> KernelConfig:
     """The config read from an image, with the image's own architecture (headers only)."""
-    from kcheck.domain.records import replace
-    from kcheck.inputs.image import read_image
+    from kcheck.inputs.image import read_image  # lazy: the image reader: only when an image is read
 
     try:
         image = read_image(path)
@@ -368,16 +364,13 @@ def _with_container(config: KernelConfig, path: str) -> KernelConfig:
 
 def _embedded_config(path: str) -> bytes:
     """The config carried by a kernel image (CONFIG_IKCONFIG), or a clear error."""
-    from kcheck.inputs.image import extract_ikconfig
+    from kcheck.inputs.image import extract_ikconfig  # lazy: the image reader: only when an image is read
 
     try:
         config = extract_ikconfig(path)
     except InputError as exc:
         raise InputError(path, f"binary data, not a kernel .config ({exc.message})") from None
     if config is None:
-        from kcheck.inputs.files import read_head
-        from kcheck.inputs.image.compression import detect_compression
-
         kind = detect_compression(read_head(path, 16))
         if kind is not None:  # a bare compressed file: a config compressed some other way, most likely
             raise InputError(path, f"{kind.value}-compressed data holding no kernel config text; if it is "

@@ -38,6 +38,7 @@ from kcheck.domain.shellwords import split_words
 from kcheck.inputs.hostfs import HostRoot
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.shellconf import ShellVars, parse_kdump_conf, parse_shell_vars
+from kcheck.domain.errors import InputError
 
 SETTINGS_LIMIT = 1024 * 1024
 
@@ -117,8 +118,6 @@ def _boot_enabled(host: HostRoot, unit: str) -> bool | None:
 def _is_elf(host: HostRoot, path: str) -> bool:
     """Whether kdump-tools would pass --args-linux; an image this user cannot read (Ubuntu's
     0600) counts as not ELF, and read_host notes that the image checks are skipped."""
-    from kcheck.domain.errors import InputError
-
     try:
         return host.is_file(path) and host.read_head(path, 4) == b"\x7fELF"
     except InputError as exc:

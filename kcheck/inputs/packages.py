@@ -67,7 +67,7 @@ def upstream(version: str) -> str:
 
 def rpm_version(path: str, package: str) -> str | None:
     """The VERSION of ``package`` in an rpm sqlite database, or None (any problem: None)."""
-    import sqlite3
+    import sqlite3  # lazy: sqlite3: only rpm databases
 
     uri = "file:" + path.replace("?", "%3f").replace("#", "%23") + "?mode=ro&immutable=1"
     try:

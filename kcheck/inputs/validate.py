@@ -29,7 +29,7 @@ def read_toml(path: str, what: str, limit: int = TOML_LIMIT) -> dict[str, Any]:
 
 def parse_toml(data: bytes, source: str, what: str, error: type[KcheckError] = InputError) -> dict[str, Any]:
     """TOML bytes as a document; undecodable, invalid or too deeply nested input is ``error``."""
-    import tomllib
+    import tomllib  # lazy: tomllib: only when a TOML file is read
 
     text = decode_text(source, data, what=what)
     if not text.strip():
@@ -52,7 +52,7 @@ def validate(document: dict[str, Any], schema_name: str, source: str,
     TOML dates and times become ISO strings first, so that the schema can say
     what a date must look like.
     """
-    import jsonschema
+    import jsonschema  # lazy: jsonschema: only files a user gives are validated at run time
 
     if too_deep(document):
         raise error(source, f"nested more than {MAX_DEPTH} levels deep")

@@ -41,7 +41,7 @@ _INSTALLED = False
 
 def enable(kconf: Any) -> None:
     """Use the 6.11+ rules for this Kconfig (a CompatKconfig, which has a __dict__)."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     install(kconfiglib)
     kconf.choice_rules_611 = True

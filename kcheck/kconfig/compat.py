@@ -54,7 +54,7 @@ def _compat_class() -> type:
     global _CLASS
     if _CLASS is not None:
         return _CLASS
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     t_modules = kconfiglib._T_MODULES
     t_option = kconfiglib._T_OPTION
@@ -125,7 +125,7 @@ def parse_kconfig(kernel_src: str, top: str = "Kconfig") -> Any:
     The caller sets up the environment (srctree, ARCH, CC, ...).  Warnings are
     kept in ``kconf.warnings`` and never printed.
     """
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     cls = _compat_class()
     try:

@@ -28,7 +28,7 @@ class Failure(Exception):
 
 def term_str(expr: Any) -> str:
     """A dependency term in Kconfig syntax with every symbol spelled CONFIG_X (!CONFIG_SMP)."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     def name(sc: Any) -> str:
         if sc.__class__ is kconfiglib.Symbol and not sc.is_constant:
@@ -40,7 +40,7 @@ def term_str(expr: Any) -> str:
 
 def dep_text(sym: Any) -> str:
     """The unmet `depends on` terms of a symbol, in words."""
-    import kconfiglib as kl
+    import kconfiglib as kl  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     unmet = [term_str(t) for t in kl.split_expr(sym.direct_dep, kl.AND) if not kl.expr_value(t)]
     return "unmet: " + ", ".join(unmet) if unmet else f"depends on {term_str(sym.direct_dep)}"
@@ -48,7 +48,7 @@ def dep_text(sym: Any) -> str:
 
 def forced_text(sym: Any) -> str:
     """Why a symbol holds its value: who selects it, or that it has no usable prompt."""
-    import kconfiglib as kl
+    import kconfiglib as kl  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     sel = [term_str(t) for t in kl.split_expr(sym.rev_dep, kl.OR) if kl.expr_value(t)]
     if sel:
@@ -58,6 +58,6 @@ def forced_text(sym: Any) -> str:
 
 def never_true(cond: Any) -> bool:
     """A condition made only of constants that is false (`if "$(ARCH)" = "x86"` on ARCH=i386)."""
-    import kconfiglib as kl
+    import kconfiglib as kl  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     return kl.expr_value(cond) == 0 and all(s.is_constant for s in kl.expr_items(cond))

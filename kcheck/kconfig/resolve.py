@@ -48,7 +48,7 @@ def _strip_config(name: str) -> str:
 
 def config_line(kconf: Any, name: str, value: str) -> str:
     """One fragment line in .config syntax (``# CONFIG_X is not set`` for n)."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     sym = kconf.syms.get(name)
     if sym is not None and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) and value == "n":
@@ -107,7 +107,7 @@ def apply_fragment(kconf: Any, base_config: str | None, fragment: dict[str, str]
 
 
 def _normalise(kconf: Any, name: str, value: str) -> str:
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     sym = kconf.syms.get(name)
     if sym is not None and sym.orig_type is kconfiglib.STRING and len(value) >= 2 and value[0] == value[-1] == '"':
@@ -118,7 +118,7 @@ def _normalise(kconf: Any, name: str, value: str) -> str:
 
 
 def _same(kconf: Any, name: str, want: str, got: str | None) -> bool:
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     sym = kconf.syms[name]
     got = got if got is not None else ("n" if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) else "")
@@ -247,7 +247,7 @@ def _keep_what_sticks(kconf: Any, base_config_path: str | None, fragment: dict[s
 
 def _user_holds(sym: Any, value: str) -> bool:
     """Requested values go into the fragment even when they are already the default."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE):
         return sym.user_value == kconfiglib.STR_TO_TRI.get(value)

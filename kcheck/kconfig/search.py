@@ -22,7 +22,7 @@ class Search(Journal):
     """Stateful search over one loaded ``Kconfig`` (the base config already loaded)."""
 
     def __init__(self, kconf: Any, base_label: str, pinned: dict[str, str]) -> None:
-        import kconfiglib
+        import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
         super().__init__(pinned)
         self.k = kconf

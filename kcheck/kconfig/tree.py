@@ -34,26 +34,20 @@ from contextlib import contextmanager
 from typing import Any
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.arch import ALIASES, SRCARCH
+from kcheck.kconfig.compat import parse_kconfig
+from kcheck.kconfig.choice_rules import enable as enable_choice_rules
 
-# kcheck architecture name -> (kernel ARCH, SRCARCH), as the top-level Makefile
-# maps ARCH to SRCARCH.  ARCH=i386 / x86_64 fix 64BIT through
-# `default "$(ARCH)" != "i386"` / `if "$(ARCH)" = "x86"` in arch/x86/Kconfig
-# ("x86" lets the config file decide); sparc64/sparc32 and parisc64 do the
-# same for their 64BIT.  Where 64BIT is a choice (mips, riscv) the config decides.
+# kcheck architecture name -> (kernel ARCH, SRCARCH).  SRCARCH is domain.arch's table (the
+# top-level Makefile's ARCH -> SRCARCH); ARCH differs from it only where the ARCH value fixes
+# 64BIT: ARCH=i386 / x86_64 through `default "$(ARCH)" != "i386"` / `if "$(ARCH)" = "x86"` in
+# arch/x86/Kconfig, and sparc64/sparc32 and parisc64 the same way.  "x86" and "riscv" (families)
+# let the config file decide; so does every architecture whose 64BIT is a choice (mips, riscv).
+_KERNEL_ARCH = {"i386": "i386", "x86_64": "x86_64", "sparc64": "sparc64", "sparc": "sparc32",
+                "parisc64": "parisc64"}
 ARCHES: dict[str, tuple[str, str]] = {
-    "i386": ("i386", "x86"), "x86_64": ("x86_64", "x86"), "x86": ("x86", "x86"),
-    "arm64": ("arm64", "arm64"), "arm": ("arm", "arm"),
-    "ppc": ("powerpc", "powerpc"), "ppc64": ("powerpc", "powerpc"), "ppc64le": ("powerpc", "powerpc"),
-    "powerpc": ("powerpc", "powerpc"),
-    "s390x": ("s390", "s390"), "s390": ("s390", "s390"),
-    "riscv64": ("riscv", "riscv"), "riscv32": ("riscv", "riscv"), "riscv": ("riscv", "riscv"),
-    "loongarch64": ("loongarch", "loongarch"), "loongarch": ("loongarch", "loongarch"),
-    "mips": ("mips", "mips"), "mips64": ("mips", "mips"), "sh": ("sh", "sh"),
-    # No kdump on these (kcheck.domain.arch.NO_KDUMP); loaded to show it from the tree.
-    "sparc64": ("sparc64", "sparc"), "sparc": ("sparc32", "sparc"),
-    "parisc": ("parisc", "parisc"), "parisc64": ("parisc64", "parisc"),
-    **{name: (name, name) for name in ("alpha", "arc", "csky", "hexagon", "m68k", "microblaze",
-                                       "nios2", "openrisc", "um", "xtensa")},
+    **{name: (_KERNEL_ARCH.get(name, src), src) for name, src in SRCARCH.items()},
+    "x86": ("x86", "x86"), "riscv": ("riscv", "riscv"),
 }
 
 CACHE_FORMAT = 2
@@ -62,8 +56,6 @@ _PROBE_SCRIPT_DIRS = ("scripts",)
 
 def kernel_arch(arch: str) -> tuple[str, str]:
     """Map a kcheck architecture name to the kernel's (ARCH, SRCARCH)."""
-    from kcheck.domain.arch import ALIASES
-
     try:
         return ARCHES[ALIASES.get(arch, arch)]
     except KeyError:
@@ -234,7 +226,7 @@ def _compiler_identity(cc: str) -> str:
 
 def cache_key(env: dict[str, str]) -> str:
     """Which cache entry a (tree, arch, environment, compiler) combination uses."""
-    import kconfiglib
+    import kconfiglib  # lazy: kconfiglib: only kcheck fix with --kernel-src parses a tree
 
     h = hashlib.sha256()
     h.update(f"format={CACHE_FORMAT} kconfiglib={kconfiglib.VERSION} py={sys.version_info[:2]}\n".encode())
@@ -338,8 +330,6 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
     ``cache_dir=None`` means :func:`default_cache_dir`.  The returned object is
     a ``kconfiglib.Kconfig`` (the compat subclass) with no configuration loaded.
     """
-    from kcheck.kconfig.compat import parse_kconfig
-
     srctree = os.path.abspath(kernel_src)
     if not os.path.isfile(os.path.join(srctree, "Kconfig")):
         raise InputError(kernel_src, "not a kernel source tree: no top-level Kconfig file")
@@ -365,7 +355,5 @@ def load_kconfig(kernel_src: str, arch: str, *, cache_dir: str | None = None, us
 def _with_choice_rules(kconf: Any) -> Any:
     """Trees of Linux 6.11+ pick choice members by the new rules (kcheck.kconfig.choice_rules)."""
     if getattr(kconf, "kcheck_version", (0, 0)) >= (6, 11):
-        from kcheck.kconfig.choice_rules import enable
-
-        enable(kconf)
+        enable_choice_rules(kconf)
     return kconf

@@ -17,7 +17,11 @@ from typing import Any
 from kcheck.domain.errors import InputError
 from kcheck.domain.records import field, record
 from kcheck.rehearse.plan import Plan, boot_line, kexec_argv, success_regex
-from kcheck.rehearse.report import RehearsalReport
+from kcheck.rehearse.report import RENDERERS, RehearsalReport
+from kcheck.domain.units import parse_number
+from kcheck.inputs.initrd import read_initrd
+from kcheck.rehearse import run as runner
+from kcheck.rehearse.findmin import find_min_crashkernel
 
 MiB = 1 << 20
 #: architectures whose kernels kcheck boots in QEMU (qemu.QEMU_FOR_ARCH has the binaries)
@@ -51,8 +55,6 @@ class RehearseRequest:
 
 
 def _size_mb(text: str, option: str) -> int:
-    from kcheck.domain.units import parse_number
-
     try:
         value = parse_number(text)
     except ValueError:
@@ -63,7 +65,7 @@ def _size_mb(text: str, option: str) -> int:
 
 
 def _check_request(request: RehearseRequest, memory_mb: int) -> Any:
-    from kcheck.app.pipeline import CheckRequest
+    from kcheck.app.pipeline import CheckRequest  # lazy: the command's graph
 
     return CheckRequest(system_config=request.system_config, capture_config=request.capture_config,
                         cmdline=request.cmdline, cmdline_file=request.cmdline_file, kexec=request.kexec,
@@ -74,7 +76,7 @@ def _check_request(request: RehearseRequest, memory_mb: int) -> Any:
 
 def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     """Read and validate every input; the plan, the check set-up and its request."""
-    from kcheck.app.pipeline import read_setup
+    from kcheck.app.pipeline import read_setup  # lazy: the command's graph
 
     if request.system_image is None:
         raise InputError("--system-image", "a rehearsal boots the system kernel: give its image (bzImage)")
@@ -100,8 +102,6 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     if request.guest_root is not None and not os.path.isdir(request.guest_root):
         raise InputError(request.guest_root, "--guest-root is not a directory")
     if request.capture_initrd is not None:
-        from kcheck.inputs.initrd import read_initrd
-
         read_initrd(request.capture_initrd)
     boot, boot_added = boot_line(setup.cmdline.text if setup.cmdline else None)
     kexec_text = setup.kexec.text
@@ -118,8 +118,8 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
 
 def static_verdict(setup: Any, check_request: Any) -> dict[str, Any]:
     """``kcheck check``'s prediction for the set-up the VM runs."""
-    from kcheck.app.pipeline import run_check_on
-    from kcheck.app.preflight import decide
+    from kcheck.app.pipeline import run_check_on  # lazy: the command's graph
+    from kcheck.app.preflight import decide  # lazy: the command's graph
 
     report = run_check_on(check_request, setup)
     verdict = decide(report.results)
@@ -144,8 +144,6 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | None = None) -> RehearsalReport:
-    from kcheck.rehearse import run as runner
-
     plan, setup, check_request = prepare(request)
     arch = setup.system.image.arch if setup.system.image is not None else "x86_64"
     tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel, request.guest_root)
@@ -155,13 +153,11 @@ def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | Non
         images = runner.build_images(plan, tools, scratch)
         find_min = None
         if request.find_min:
-            from kcheck.rehearse.findmin import find_min_crashkernel
-
             find_min, outcome = find_min_crashkernel(plan, tools, images, setup, progress)
         else:
             outcome = runner.rehearse_once(plan, tools, images, progress=progress, console_log=log)
     if request.console_log and log is not None:
-        from kcheck.app.output import write_atomic
+        from kcheck.app.output import write_atomic  # lazy: the command's graph
 
         write_atomic(request.console_log, "\n".join(log) + "\n", inputs=_inputs(request))
     vm = {"arch": arch or "x86_64", "qemu": tools.qemu, "accel": tools.accel, "memory_mb": plan.memory_mb,
@@ -192,11 +188,9 @@ def stderr_progress(quiet: bool = False) -> Callable[[str], None] | None:
 
 
 def emit(report: RehearsalReport, fmt: str, output: str | None, request: RehearseRequest) -> int:
-    from kcheck.rehearse.report import RENDERERS
-
     text = RENDERERS[fmt](report)
     if output:
-        from kcheck.app.output import write_atomic
+        from kcheck.app.output import write_atomic  # lazy: the command's graph
 
         write_atomic(output, text, inputs=(*_inputs(request), request.console_log))
     else:

@@ -19,6 +19,7 @@ from kcheck.facts.image import footprint, page_align
 from kcheck.rehearse.plan import Plan, boot_line
 from kcheck.rehearse.report import FindMin, Trial
 from kcheck.rehearse.verdict import Outcome
+from kcheck.rehearse.run import rehearse_once
 
 MiB = 1 << 20
 STEP_MB = 4
@@ -43,8 +44,6 @@ def recommend(minimum_mb: int) -> int:
 
 def find_min_crashkernel(plan: Plan, tools: Any, images: Any, setup: Any,
                          progress: Callable[[str], None] | None) -> tuple[FindMin, Outcome]:
-    from kcheck.rehearse.run import rehearse_once
-
     trials: list[Trial] = []
     crash = setup.crashkernel_facts if setup.cmdline is not None else {}
     given = (crash.get("size") or 0) // MiB

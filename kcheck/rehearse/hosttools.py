@@ -85,8 +85,8 @@ def in_root(root: str, path: str) -> str | None:
 
 def elf_machine(path: str) -> str:
     """The ELF e_machine of ``path`` (EM_386, EM_X86_64, ...)."""
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
+    from elftools.common.exceptions import ELFError  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.elffile import ELFFile  # lazy: pyelftools: only ELF images need it
 
     try:
         with open(path, "rb") as handle:
@@ -96,9 +96,9 @@ def elf_machine(path: str) -> str:
 
 
 def _elf_needs(path: str) -> tuple[str | None, list[str]]:
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.dynamic import DynamicSection
-    from elftools.elf.elffile import ELFFile
+    from elftools.common.exceptions import ELFError  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.dynamic import DynamicSection  # lazy: pyelftools: only ELF images need it
+    from elftools.elf.elffile import ELFFile  # lazy: pyelftools: only ELF images need it
 
     try:
         with open(path, "rb") as handle:

@@ -19,6 +19,7 @@ import shlex
 from kcheck.domain.errors import InputError
 from kcheck.domain.cmdline import add_param, parse_cmdline, remove_params, set_param
 from kcheck.domain.records import field, record
+from kcheck.domain.kexec import parse_kexec
 
 PROBE_INITRD_PATH = "/kcheck/capture-initrd.img"
 CONSOLE = "ttyS0"
@@ -74,8 +75,6 @@ def _inside(path: str, option: str) -> str:
 
 def kexec_argv(text: str, system_line: str, source: str) -> tuple[list[str], str, str, list[str]]:
     """The kexec command's words with kcheck's additions, its kernel path, initrd path, additions."""
-    from kcheck.domain.kexec import parse_kexec
-
     command = parse_kexec(text, source=source)
     if command.unknown:
         pass  # kexec itself refuses them, and the rehearsal shows its words

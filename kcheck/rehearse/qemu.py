@@ -41,7 +41,7 @@ class QemuRun:
 
 def find_qemu(arch: str, explicit: str | None) -> str:
     """The QEMU binary to use: ``--qemu`` when given, else the one for ``arch`` on PATH."""
-    import shutil
+    import shutil  # lazy: only when a file is spooled or written
 
     if explicit is not None:
         if not os.path.exists(explicit):
@@ -114,7 +114,7 @@ def _cache_path() -> str:
 
 
 def _kvm_cache_read() -> dict[str, object]:
-    import json
+    import json  # lazy: json: only JSON output
 
     try:
         with open(_cache_path(), encoding="utf-8") as handle:
@@ -125,7 +125,7 @@ def _kvm_cache_read() -> dict[str, object]:
 
 
 def _kvm_cache_write(key: str, verdict: bool) -> None:
-    import json
+    import json  # lazy: json: only JSON output
 
     path = _cache_path()
     data = _kvm_cache_read()
@@ -175,7 +175,7 @@ def run(qemu: str, args: list[str], timeout: float, on_line: Callable[[str], boo
 def _die_with_parent() -> None:
     """In the child: SIGKILL when kcheck dies, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
     try:
-        import ctypes
+        import ctypes  # lazy: in the forked child only, just before exec
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):

@@ -10,6 +10,7 @@ from kcheck.domain.records import field, record
 from kcheck.rehearse.stages import STAGE_TEXT, STAGES
 from kcheck.rehearse.verdict import Outcome
 from kcheck.domain.units import human_size
+from kcheck import __version__
 
 
 @record
@@ -54,8 +55,6 @@ class RehearsalReport:
         return 0 if self.outcome.captured else 1
 
     def as_dict(self) -> dict[str, Any]:
-        from kcheck import __version__
-
         return {"tool": {"name": "kcheck", "version": __version__, "command": "rehearse"},
                 "inputs": self.inputs, "vm": self.vm, "kexec_argv": list(self.kexec_argv),
                 "additions": list(self.additions), "stages": list(STAGES),
@@ -149,7 +148,7 @@ def _find_min(fm: FindMin) -> list[str]:
 
 def render_junit(report: RehearsalReport) -> str:
     """One testsuite, one testcase per stage: reached passes, the first missed fails, the rest skip."""
-    import xml.etree.ElementTree as ET
+    import xml.etree.ElementTree as ET  # lazy: ElementTree: only the JUnit formats
 
     out = report.outcome
     root = ET.Element("testsuites", name="kcheck rehearse")

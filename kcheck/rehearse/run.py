@@ -15,9 +15,10 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from kcheck.domain.errors import InputError
 from kcheck.domain.records import field, record
 from kcheck.rehearse import initramfs, qemu
-from kcheck.rehearse.hosttools import HostTool, collect, find_program
+from kcheck.rehearse.hosttools import MACHINES, HostTool, collect, elf_machine, find_program
 from kcheck.rehearse.plan import Plan, success_regex
 from kcheck.rehearse.stages import STAGES, Console
 from kcheck.rehearse.verdict import Outcome, judge
@@ -57,9 +58,6 @@ class Images:
 
 def find_tools(arch: str, qemu_path: str | None, accel: str, guest_root: str | None = None) -> Tools:
     """QEMU for ``arch`` and the programs the VM runs: the host's, or those of ``guest_root``."""
-    from kcheck.domain.errors import InputError
-    from kcheck.rehearse.hosttools import MACHINES, elf_machine
-
     binary = qemu.find_qemu(arch, qemu_path)
     where = f" in {guest_root}" if guest_root else ""
     hint = (f" (.ci/fetch-rehearse-parts {arch} unpacks Debian's {arch} packages)" if guest_root else "")
@@ -139,8 +137,6 @@ def rehearse_once(plan: Plan, tools: Tools, images: Images, boot_cmdline: str | 
                  f"{plan.cpus} CPU{'s' if plan.cpus > 1 else ''})")
     run = qemu.run(tools.qemu, qemu_args(plan, tools, images, line), plan.timeout, on_line)
     if run.ended == "exited" and run.returncode not in (0, None) and console.lines == 0:
-        from kcheck.domain.errors import InputError
-
         raise InputError(tools.qemu, f"QEMU failed (exit {run.returncode}): {run.stderr.strip()[-300:]}")
     return judge(console, run, boot_cmdline=line, makedumpfile=tools.makedumpfile is not None,
                  timeline=timeline)

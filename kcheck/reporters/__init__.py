@@ -1,14 +1,16 @@
 """Reporters render a :class:`~kcheck.domain.findings.Report`; they never decide anything.
 
 Each format is one module with ``render(report, *, color, verbose, fail_on)``
-and ``render_batch(batch, ...)`` for many set-ups.  The registry maps
-``--format`` names to module paths so that only the requested reporter is
-imported.  ``fail_on`` (None for ``never``) is the exit-status threshold, for
-formats that mark failures themselves (JUnit).
+and the per-target parts a batch is streamed from (:mod:`kcheck.reporters.stream`,
+which renders every format's batches).  The registry maps ``--format`` names
+to module paths so that only the requested reporter is imported.  ``fail_on``
+(None for ``never``) is the exit-status threshold, for formats that mark
+failures themselves (JUnit).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -41,9 +43,14 @@ def rollup_renderer(name: str) -> Renderer:
 
 
 def renderer(name: str, *, batch: bool = False) -> Renderer:
-    """The ``render`` (or ``render_batch``) function of the reporter called ``name``."""
-    module = importlib.import_module(FORMATS[name])
-    render: Renderer = module.render_batch if batch else module.render
+    """The ``render`` function of the reporter called ``name``; with ``batch``, the
+    batch renderer, which is :mod:`kcheck.reporters.stream`'s for every format
+    (the stream module sits above the formats, so a format never imports it)."""
+    if batch:
+        if name not in FORMATS:
+            raise KeyError(name)
+        return functools.partial(importlib.import_module("kcheck.reporters.stream").render_whole, name)
+    render: Renderer = importlib.import_module(FORMATS[name]).render
     return render
 
 

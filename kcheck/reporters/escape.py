@@ -23,32 +23,63 @@ its kind; the fleet reporters use the same ones:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kcheck.domain.text import abbreviate as abbreviate  # re-exported: long values, shortened
 
+# Each class twice: whole (a regular expression), and its ASCII characters, for
+# text that is all ASCII (most reports), which ``str.translate`` escapes with no
+# pattern at all.  The whole classes span surrogates and bidi controls, and
+# compiling them cost every ``kcheck check`` about 1.5 ms at import, more than
+# reading the rules from their cache: each is compiled on first non-ASCII use.
+#
 # C0 controls but TAB and LF, DEL, C1 controls, the bidirectional embeddings,
 # overrides and isolates ("Trojan source"), and lone surrogates (bytes that
 # were not UTF-8, which a terminal would receive raw).
-_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_TERMINAL = ("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+             "".join(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F))))
 # One line: also LF and the Unicode line and paragraph separators, which a log
 # viewer or browser may break a line on.
-_TERMINAL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_TERMINAL_LINE = ("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+                  "".join(map(chr, (*range(0x00, 0x20), 0x7F))))
 # What XML 1.0 (section 2.2, Char) does not allow, and what it allows but
 # should not carry raw into a browser or CI viewer (DEL, C1, bidi controls).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
-_SGR = re.compile(r"\x1b\[[0-9;]{1,8}m")
+_NOT_XML = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]",
+            "".join(map(chr, (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))))
+_SGR = r"\x1b\[[0-9;]{1,8}m"
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\x1b"}
 
 
-def _visible(match: re.Match[str]) -> str:
-    char = match.group(0)
+def _shown(char: str) -> str:
+    """How one escaped character is written: ``\\n``, ``\\x01``, ``\\u202e``."""
     code = ord(char)
     if char in _NAMED:
         return _NAMED[char]
     if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
         return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _visible(match: re.Match[str]) -> str:
+    return _shown(match.group(0))
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@functools.cache
+def _table(chars: str) -> dict[int, str]:
+    return {ord(char): _shown(char) for char in chars}
+
+
+def _escape(classes: tuple[str, str], text: str) -> str:
+    """``text`` with the characters of ``classes`` shown as escapes."""
+    if text.isascii():
+        return text.translate(_table(classes[1]))
+    return _compiled(classes[0]).sub(_visible, text)
 
 
 def terminal(text: str, *, line: bool = False, colour: bool = False) -> str:
@@ -58,21 +89,22 @@ def terminal(text: str, *, line: bool = False, colour: bool = False) -> str:
     that painted itself; fields from inputs are escaped with ``line=True``
     before painting, so none of these came from an input.
     """
-    pattern = _TERMINAL_LINE if line else _TERMINAL
+    classes = _TERMINAL_LINE if line else _TERMINAL
     if not colour:
-        return pattern.sub(_visible, text)
-    pieces = _SGR.split(text)
-    codes = _SGR.findall(text)
-    out = [pattern.sub(_visible, pieces[0])]
+        return _escape(classes, text)
+    sgr = _compiled(_SGR)
+    pieces = sgr.split(text)
+    codes = sgr.findall(text)
+    out = [_escape(classes, pieces[0])]
     for code, piece in zip(codes, pieces[1:]):
         out.append(code)
-        out.append(pattern.sub(_visible, piece))
+        out.append(_escape(classes, piece))
     return "".join(out)
 
 
 def xml_text(text: str) -> str:
     """``text`` made of characters XML 1.0 allows (the rest shown as escapes)."""
-    return _NOT_XML.sub(_visible, text)
+    return _escape(_NOT_XML, text)
 
 
 def html_text(text: str, *, line: bool = True) -> str:
@@ -84,7 +116,7 @@ def html_text(text: str, *, line: bool = True) -> str:
     """
     text = xml_text(text)
     if line:
-        text = _TERMINAL_LINE.sub(_visible, text)
+        text = _escape(_TERMINAL_LINE, text)
     # html.escape(quote=True), without importing html (and its entity tables) at start-up.
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#x27;"))

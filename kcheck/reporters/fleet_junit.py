@@ -10,6 +10,7 @@ Text from the reports is untrusted: characters XML 1.0 forbids are written as
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from kcheck.domain.fleet import VERDICT_WORDS, HostRow, Rollup
@@ -26,8 +27,6 @@ def xml_safe(text: str | None) -> str:
 
 
 def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = "error") -> str:
-    import xml.etree.ElementTree as ET
-
     root = ET.Element("testsuites", name="kcheck fleet")
     suite = ET.SubElement(root, "testsuite", name="kcheck fleet: will each host capture a crash dump")
     for row in rollup.sorted_rows():
@@ -49,8 +48,6 @@ def render_rollup(rollup: Rollup, *, color: bool = False, fail_on: str | None = 
 
 
 def _case(suite: Element, row: HostRow, failing: bool) -> None:
-    import xml.etree.ElementTree as ET
-
     kind = "preflight" if row.kind == "preflight" else "check"
     case = ET.SubElement(suite, "testcase", name=xml_safe(row.host), classname=f"kcheck.fleet.{kind}",
                          time="0")

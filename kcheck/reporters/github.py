@@ -30,14 +30,6 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return annotations([single_target(report)], report.waivers, require_complete)
 
 
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("github", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)
-
-
 def command(name: str, message: str, **properties: str | int | None) -> str:
     """One workflow command line; properties that are None are left out."""
     props = ",".join(f"{key}={workflow_property(str(value))}" for key, value in properties.items()

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kcheck import __version__
-from kcheck.domain.findings import BatchReport, Finding, Report, Severity, TargetReport
+from kcheck.domain.findings import BatchReport, Finding, Report, Severity, TargetReport, WaiverStatus
 from kcheck.domain.records import asdict
 from kcheck.reporters import summary, verdict_word
 
@@ -21,8 +21,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity.label,
-        "concerns": finding.kernel,
-        "kernel": finding.kernel,     # deprecated: the old name of "concerns"
+        "concerns": finding.concerns,
+        "kernel": finding.concerns,     # deprecated: the old name of "concerns"
         "title": finding.title,
         "message": finding.message,
         "symbols": list(finding.symbols),
@@ -31,6 +31,13 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "location": location,
         "waived": finding.waived,
     }
+
+
+def waiver_dict(waiver: WaiverStatus) -> dict[str, Any]:
+    """A waiver's status; ``kernel`` is the deprecated old name of ``concerns``, always equal to it."""
+    out = asdict(waiver)
+    out["kernel"] = waiver.concerns
+    return out
 
 
 def summary_dict(report: Report) -> dict[str, Any]:
@@ -47,11 +54,11 @@ def report_dict(report: Report) -> dict[str, Any]:
         "tool": tool_dict(),
         "inputs": report.inputs,
         "findings": [finding_dict(f) for f in report.findings],
-        "results": [{"rule": r.rule, "concerns": r.kernel, "kernel": r.kernel, "status": r.status.value,
+        "results": [{"rule": r.rule, "concerns": r.concerns, "kernel": r.concerns, "status": r.status.value,
                      "reason": r.reason or None, "undecided": r.undecided} for r in report.results],
         "notes": list(report.notes),
         "memory_map": report.memory_map,
-        "waivers": [asdict(w) for w in report.waivers],
+        "waivers": [waiver_dict(w) for w in report.waivers],
         "summary": summary_dict(report),
         "verdict": None if report.verdict is None else {
             "captures": report.verdict.captures, "reason": report.verdict.reason,
@@ -87,7 +94,7 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
         "tool": tool_dict(),
         "manifest": batch.source,
         "targets": targets,
-        "waivers": [asdict(w) for w in batch.waivers],
+        "waivers": [waiver_dict(w) for w in batch.waivers],
         "summary": {"targets": len(targets),
                     "failed": sum(1 for t in batch.targets if t.exit_status == 1),
                     "unreadable": sum(1 for t in batch.targets if t.report is None),
@@ -95,11 +102,3 @@ def batch_dict(batch: BatchReport) -> dict[str, Any]:
                                       if t.report is not None and not t.report.completeness.complete),
                     "exit_status": batch.exit_status},
     }
-
-
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("json", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)

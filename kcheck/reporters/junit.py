@@ -9,10 +9,11 @@ in ``<system-out>``.  A target whose inputs could not be read is an ``<error>``.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kcheck.domain.findings import INPUTS, BatchReport, Report, RuleResult, Severity, Status, TargetReport
+from kcheck.domain.findings import INPUTS, Report, RuleResult, Severity, Status, TargetReport
 from kcheck.reporters import relative_path, single_target
 from kcheck.reporters.escape import xml_tree
 
@@ -27,17 +28,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return junit_xml([single_target(report)], fail_on, require_complete)
 
 
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("junit", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)
-
-
 def junit_xml(targets: Sequence[TargetReport], fail_on: Severity | None, require_complete: bool = False) -> str:
-    import xml.etree.ElementTree as ET
-
     root = ET.Element("testsuites", name="kcheck")
     for target in targets:
         _target_suites(root, target, fail_on, require_complete)
@@ -53,8 +44,6 @@ def target_suites_xml(target: TargetReport, fail_on: Severity | None,
                       require_complete: bool = False) -> tuple[str, dict[str, int]]:
     """One target's suites as they appear indented inside ``<testsuites>``, and their counts
     (a batch streams them and writes the totals, which head the document, at the end)."""
-    import xml.etree.ElementTree as ET
-
     root = ET.Element("testsuites")
     _target_suites(root, target, fail_on, require_complete)
     xml_tree(root)
@@ -70,8 +59,6 @@ def target_suites_xml(target: TargetReport, fail_on: Severity | None,
 
 def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None, require_complete: bool) -> None:
     """A ``<testsuite>`` per kernel or input of ``target`` (one with an ``<error>`` if it was unreadable)."""
-    import xml.etree.ElementTree as ET
-
     if target.report is None:
         suite = _suite(root, target.name or "kcheck")
         case = ET.SubElement(suite, "testcase", name="read inputs", classname=f"{target.name}.inputs", time="0")
@@ -79,7 +66,7 @@ def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None
         _count(suite)
         return
     for kernel, label in KERNELS:
-        results = [r for r in target.report.results if r.kernel == kernel]
+        results = [r for r in target.report.results if r.concerns == kernel]
         if not results:
             continue
         suite = _suite(root, f"{target.name}: {label}" if target.name else label)
@@ -91,15 +78,11 @@ def _target_suites(root: Element, target: TargetReport, fail_on: Severity | None
 
 
 def _suite(root: Element, name: str) -> Element:
-    import xml.etree.ElementTree as ET
-
     return ET.SubElement(root, "testsuite", name=name)
 
 
 def _case(suite: Element, result: RuleResult, classname: str, report: Report,
           fail_on: Severity | None) -> None:
-    import xml.etree.ElementTree as ET
-
     info = next((r for r in report.rules if r.id == result.rule), None)
     case = ET.SubElement(suite, "testcase", name=f"{result.rule} {info.name}" if info else result.rule,
                          classname=classname, time="0")
@@ -137,8 +120,6 @@ def _completeness(root: Element, target: TargetReport, require_complete: bool) -
     It is skipped with the INCOMPLETE line, or a failure under
     ``--require-complete``, so that such a report never shows as all green.
     """
-    import xml.etree.ElementTree as ET
-
     assert target.report is not None
     completeness = target.report.completeness
     if completeness.complete:

@@ -40,14 +40,6 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
     return _dump(sarif_log([single_target(report)], report.rules, report.waivers, require_complete))
 
 
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False) -> str:
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("sarif", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete)
-
-
 def _dump(log: dict[str, Any]) -> str:
     """One line: json's C encoder runs only without ``indent``, and a SARIF log of ~80 rule
     descriptors is read by code-scanning tools, not people (``jq .`` indents it)."""
@@ -121,7 +113,7 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": rule.why},
         "help": {"text": help_text, "markdown": help_text},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": ["kdump", rule.kernel], "source": rule.source},
+        "properties": {"tags": ["kdump", rule.concerns], "source": rule.source},
     }
 
 
@@ -130,7 +122,7 @@ def _result(finding: Finding, target: str, index: dict[str, int]) -> dict[str, A
     fix = finding.fix.describe()
     if fix:
         text += f". Fix: {fix}"
-    properties: dict[str, Any] = {"concerns": finding.kernel, "kernel": finding.kernel, "symbols": list(finding.symbols),
+    properties: dict[str, Any] = {"concerns": finding.concerns, "kernel": finding.concerns, "symbols": list(finding.symbols),
                                   "fix": finding.fix.as_dict(), "reference": finding.reference}
     if target:
         properties["target"] = target
@@ -140,7 +132,7 @@ def _result(finding: Finding, target: str, index: dict[str, int]) -> dict[str, A
         "level": LEVELS[finding.severity],
         "message": {"text": text},
         "locations": [_location(finding, target)],
-        "partialFingerprints": {"kcheckFinding/v1": f"{target}:{finding.rule}:{finding.kernel}"},
+        "partialFingerprints": {"kcheckFinding/v1": f"{target}:{finding.rule}:{finding.concerns}"},
         "properties": properties,
     }
     if finding.rule in index:
@@ -154,7 +146,7 @@ def _location(finding: Finding, target: str) -> dict[str, Any]:
     location = finding.location
     if location is None or not location.is_file:
         # Given as option text: no file to annotate; name the input instead.
-        name = location.path if location else _INPUT_NAMES.get(finding.kernel, finding.kernel)
+        name = location.path if location else _INPUT_NAMES.get(finding.concerns, finding.concerns)
         return {"logicalLocations": [{"name": name, "kind": "object",
                                       "fullyQualifiedName": f"{target}/{name}" if target else name}]}
     # Code scanning needs region.startLine: a symbol absent from the file points at its first line.

@@ -1,5 +1,10 @@
 """Batch reports written as the targets finish, in every format, as one valid document.
 
+This module sits above the format modules: it uses their per-target parts
+(``target_dict``, ``target_results``, ...), and none of them imports it; the
+registry (:func:`kcheck.reporters.renderer`) gives :func:`render_whole` as
+every format's batch renderer.
+
 A fleet manifest has thousands of targets; holding every report to render
 them at the end cost ~0.4 MiB per target.  Instead each target is rendered on
 its own, where it was checked (a worker process), into a :class:`Piece`: the
@@ -21,14 +26,22 @@ grow with the number of targets:
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-from kcheck import __version__
 from kcheck.domain.findings import BatchReport, RuleInfo, Severity, TargetReport, WaiverStatus
-from kcheck.domain.records import asdict, field, record
+from kcheck.domain.records import field, record
 from kcheck.reporters import summary
+from kcheck.reporters.escape import terminal
+from kcheck.reporters.github import closing_lines, target_lines
+from kcheck.reporters.json_report import target_dict, tool_dict, waiver_dict
+from kcheck.reporters.junit import target_suites_xml
+from kcheck.reporters.sarif import SCHEMA_URI, driver, invocation_dict, target_results
+from kcheck.reporters.text import _painter, _waivers, render
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -71,22 +84,14 @@ def render_piece(target: TargetReport, options: RenderOptions) -> Piece:
     if options.fmt == "text":
         text = _text_piece(target, options)
     elif options.fmt == "json":
-        from kcheck.reporters.json_report import target_dict
-
         text = _indent(json.dumps(target_dict(target), indent=2), 4)
     elif options.fmt == "sarif":
-        from kcheck.reporters.sarif import target_results
-
         results, notifications = target_results(target, {rule: i for i, rule in enumerate(options.rule_ids)},
                                                 options.require_complete)
         text, side = ",".join(map(json.dumps, results)), ",".join(map(json.dumps, notifications))
     elif options.fmt == "junit":
-        from kcheck.reporters.junit import target_suites_xml
-
         text, counts = target_suites_xml(target, options.fail_on, options.require_complete)  # its own totals
     elif options.fmt == "github":
-        from kcheck.reporters.github import target_lines
-
         text = "".join(line + "\n" for line in target_lines(target, options.require_complete))
     else:
         raise ValueError(f"unknown format {options.fmt!r}")
@@ -98,9 +103,6 @@ def render_piece(target: TargetReport, options: RenderOptions) -> Piece:
 
 
 def _text_piece(target: TargetReport, options: RenderOptions) -> str:
-    from kcheck.reporters.escape import terminal
-    from kcheck.reporters.text import _painter, render
-
     if options.quiet and target.exit_status == 0:
         return ""
     heading = _painter(options.color)(f"== {terminal(target.name, line=True)} ==", "1")
@@ -166,18 +168,14 @@ class BatchWriter:
         """The document's ending: waivers, the summary, the totals."""
         fmt = self.options.fmt
         if fmt == "text":
-            from kcheck.reporters.text import _waivers
-
             if not self.options.quiet:
                 self.out.write("".join(line + "\n\n" for line in _waivers(tuple(waivers), self.options.verbose)))
             self.out.write(_table(self._rows, self.targets, self.not_ok))
         elif fmt == "json":
             self.out.write(("\n  ]" if self.targets else "]") + ",\n  \"waivers\": "
-                           + _indent(json.dumps([asdict(w) for w in waivers], indent=2), 2)
+                           + _indent(json.dumps([waiver_dict(w) for w in waivers], indent=2), 2)
                            + ",\n  \"summary\": " + _indent(json.dumps(self.summary(), indent=2), 2) + "\n}\n")
         elif fmt == "sarif":
-            from kcheck.reporters.sarif import invocation_dict
-
             invocation = json.dumps(invocation_dict(self.unreadable == 0, self.incomplete == 0, self.undecided,
                                                     list(self.causes),
                                                     [], waivers))
@@ -196,8 +194,6 @@ class BatchWriter:
             else:
                 self.out.write(" />\n")
         else:
-            from kcheck.reporters.github import closing_lines
-
             self.out.write("".join(line + "\n" for line in closing_lines(waivers, self.totals)))
         self.out.flush()
 
@@ -209,21 +205,15 @@ class BatchWriter:
         self._spooled_results = False
         fmt = self.options.fmt
         if fmt == "json":
-            from kcheck.reporters.json_report import tool_dict
-
             self.out.write('{\n  "tool": ' + _indent(json.dumps(tool_dict(), indent=2), 2)
                            + ',\n  "manifest": ' + json.dumps(self.source) + ',\n  "targets": [')
         elif fmt == "sarif":
-            from kcheck.reporters.sarif import SCHEMA_URI, driver
-
             self.out.write('{"$schema": ' + json.dumps(SCHEMA_URI) + ', "version": "2.1.0", "runs": [{"tool": '
                            + json.dumps({"driver": driver(self.rules)}) + ', "results": [')
 
     def _spill(self, text: str, separator: str) -> None:
         """Keep ``text`` for the ending: in memory up to 1 MiB, then in a temporary file."""
         if self._spool is None:
-            import tempfile
-
             self._spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, mode="w+", encoding="utf-8",
                                                         errors="surrogateescape")
         if self._spooled and separator:
@@ -234,8 +224,6 @@ class BatchWriter:
     def _copy_spool(self) -> None:
         if self._spool is None:
             return
-        import shutil
-
         self._spool.seek(0)
         shutil.copyfileobj(self._spool, self.out)
         self._spool.close()
@@ -243,8 +231,6 @@ class BatchWriter:
 
 
 def _row(piece: Piece) -> tuple[str, str, str, str]:
-    from kcheck.reporters.escape import terminal
-
     name = terminal(piece.name, line=True)
     if not piece.readable:
         return name, "-", "-", terminal(f"error: {piece.error}", line=True)
@@ -272,8 +258,6 @@ def write_batch(out: IO[str], targets: Iterable[TargetReport], options: RenderOp
 
 def render_whole(fmt: str, batch: BatchReport, **options: Any) -> str:
     """A whole :class:`~kcheck.domain.findings.BatchReport` as one string, through the same writer."""
-    import io
-
     out = io.StringIO()
     write_batch(out, batch.targets, options_for(fmt, batch.rules, **options), batch.rules, batch.waivers,
                 batch.source)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from kcheck.domain.findings import INPUTS, ROLES, BatchReport, Finding, Report, Severity, WaiverStatus
+from kcheck.domain.findings import INPUTS, ROLES, Finding, Report, Severity, WaiverStatus
 from kcheck.reporters import summary, verdict_word
 from kcheck.reporters.escape import terminal
+from kcheck.domain.memparse import format_size
 
 #: Findings grouped by what they concern; "kexec" is a command's name and keeps its case.
 GROUPS = tuple((name, label if name == "kexec" else label.capitalize()) for name, label in INPUTS.items())
@@ -27,7 +28,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
                               f"(version {info.get('version') or 'unknown'}, arch {info.get('arch') or 'unknown'})"))
     by_kernel: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        by_kernel.setdefault(finding.kernel, []).append(finding)
+        by_kernel.setdefault(finding.concerns, []).append(finding)
     for kernel, heading in GROUPS:
         findings = sorted(by_kernel.get(kernel, []), key=lambda f: (-f.severity, f.rule))
         if not findings:
@@ -37,7 +38,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         for finding in findings:
             lines.extend(_finding(finding, paint))
     if report.memory_map and (verbose or report.memory_map["conflicts"] or _has_images(inputs)):
-        from kcheck.reporters.memory_picture import draw
+        from kcheck.reporters.memory_picture import draw  # lazy: only reports that draw the map
 
         lines.append("")
         lines.extend(draw(report.memory_map, paint))
@@ -46,10 +47,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
         if undecided:
             lines.append("")
             lines.append(paint("Rules not judged (the inputs cannot say)", "1"))
-            lines.extend(_one(f"  {r.rule} ({r.kernel}): {r.reason}") for r in undecided)
+            lines.extend(_one(f"  {r.rule} ({r.concerns}): {r.reason}") for r in undecided)
         lines.append("")
         lines.append(paint("Rules skipped", "1"))
-        lines.extend(_one(f"  {r.rule} ({r.kernel}): {r.reason}") for r in report.results
+        lines.extend(_one(f"  {r.rule} ({r.concerns}): {r.reason}") for r in report.results
                      if r.status.value == "skip" and not r.undecided)
     notes = [_one(f"note: {note}") for note in report.notes] + _waivers(report.waivers, verbose)
     if notes:
@@ -63,7 +64,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False,
 def _failing(report: Report, paint: Painter, fail_on: Severity | None) -> list[str]:
     """``--quiet``: the findings that set the exit status, most severe first."""
     findings = sorted((f for f in report.findings if not f.waived and fail_on is not None
-                       and f.severity >= fail_on), key=lambda f: (-f.severity, f.kernel, f.rule))
+                       and f.severity >= fail_on), key=lambda f: (-f.severity, f.concerns, f.rule))
     return [line for finding in findings for line in _finding(finding, paint)]
 
 
@@ -108,17 +109,6 @@ def _waivers(waivers: tuple[WaiverStatus, ...], verbose: bool) -> list[str]:
             if verbose or w.state != "applied"]
 
 
-def render_batch(batch: BatchReport, *, color: bool = False, verbose: bool = False,
-                 fail_on: Severity | None = Severity.ERROR, require_complete: bool = False,
-                 quiet: bool = False) -> str:
-    """Each target's report under a heading, then one summary line per target
-    (:mod:`kcheck.reporters.stream` writes it; a batch from the CLI streams)."""
-    from kcheck.reporters.stream import render_whole
-
-    return render_whole("text", batch, color=color, verbose=verbose, fail_on=fail_on,
-                        require_complete=require_complete, quiet=quiet)
-
-
 def _has_images(inputs: dict) -> bool:
     return any((inputs.get(role) or {}).get("image") for role in ROLES)
 
@@ -127,8 +117,6 @@ def _host_lines(host: dict | None) -> list[str]:
     """What ``kcheck preflight`` read from the host, in a few lines."""
     if not host:
         return []
-    from kcheck.domain.memparse import format_size
-
     lines = [_one(f"host: {host['root']} (release {host.get('release') or 'unknown'}, "
              f"kdump service {host.get('service') or 'none found'})")]
     regions = host.get("crash_regions")

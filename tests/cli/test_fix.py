@@ -41,7 +41,7 @@ def _config_errors(system: Path, capture: Path | None, **extra: str) -> set[str]
     setup = read_setup(CheckRequest(system_config=str(system),
                                     capture_config=str(capture) if capture else None, **extra))
     return {r.rule for r in evaluate(load_rules(), setup)
-            if r.finding and r.finding.severity is Severity.ERROR and r.kernel in ("system", "capture")}
+            if r.finding and r.finding.severity is Severity.ERROR and r.concerns in ("system", "capture")}
 
 
 def test_plain_fix_writes_commented_fragments_and_commands(tmp_path: Path) -> None:

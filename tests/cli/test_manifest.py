@@ -194,3 +194,18 @@ def test_a_broken_rule_file_is_one_error_for_the_whole_batch(manifest: Path) -> 
     result = run_kcheck("check", "--manifest", str(manifest), "--rules", str(rules))
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"kcheck: error: {rules}: ") and result.stderr.count("\n") == 1
+
+
+def test_a_batch_runs_with_pythons_collector_thresholds() -> None:
+    """The kcheck process raises the collector's thresholds for one check's start-up
+    (kcheck/__main__.py); a batch, which runs long, takes Python's own back (flat memory)."""
+    import gc
+    import subprocess
+    import sys
+
+    script = ("import gc, kcheck.__main__ as m; gc.set_threshold(200_000, 30, 30); "
+              "from kcheck.app.batch_pool import BatchRun; from kcheck.app.target import BatchOptions; "
+              "BatchRun(BatchOptions(), None, 1).start(); print(gc.get_threshold())")
+    out = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(ROOT)}, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    assert out.strip() == str(gc.get_threshold()) == "(700, 10, 10)"

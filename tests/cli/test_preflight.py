@@ -80,7 +80,7 @@ def test_healthy_reports_have_no_host_findings_but_debian_12s_makedumpfile() -> 
     for tree, expected in (("debian-healthy", ["KH015"]), ("fedora-healthy", [])):
         report = json.loads(run_kcheck("preflight", "--root", str(HOSTS / tree),
                                        "--format", "json").stdout)
-        assert [f["rule"] for f in report["findings"] if f["kernel"] == "host"] == expected
+        assert [f["rule"] for f in report["findings"] if f["concerns"] == "host"] == expected
 
 
 def test_derived_kexec_commands_follow_the_services() -> None:
@@ -164,7 +164,7 @@ def test_unprivileged_iomem_is_a_note_not_an_error(tmp_path: Path) -> None:
 def test_check_leaves_host_rules_to_preflight(old_setup: dict[str, str]) -> None:
     args = [item for pair in old_setup.items() for item in pair]
     report = json.loads(run_kcheck("check", *args, "--format", "json").stdout)
-    assert not [r for r in report["results"] if r["kernel"] == "host"]
+    assert not [r for r in report["results"] if r["concerns"] == "host"]
     assert report["verdict"] is None
 
 

@@ -45,8 +45,8 @@ def test_a_waiver_marks_its_finding_and_leaves_the_others(broken_report) -> None
 
 
 def test_kernel_and_target_narrow_a_waiver(broken_report) -> None:
-    waivers = [Waiver("KX008", "r", "w waiver[0]", kernel="capture"),   # KX008 is about the kexec command
-               Waiver("KX008", "r", "w waiver[1]", kernel="kexec", target="web-01")]
+    waivers = [Waiver("KX008", "r", "w waiver[0]", concerns="capture"),   # KX008 is about the kexec command
+               Waiver("KX008", "r", "w waiver[1]", concerns="kexec", target="web-01")]
     report = apply_waivers(broken_report, waivers, target="db-01", today=TODAY)
     assert waived(report)["KX008"] is None
     assert [w.state for w in report.waivers] == ["stale", "stale"]
@@ -71,7 +71,7 @@ def test_load_waivers_reads_toml_dates_and_names(tmp_path: Path) -> None:
     path.write_text('[[waiver]]\nrule = "KX008"\nkernel = "kexec"\nreason = " why "\nexpires = 2026-01-31\n'
                     '[[waiver]]\nrule = "capture-smp-enabled"\nreason = "r"\nexpires = "2026-02-01"\n')
     first, second = load_waivers(str(path))
-    assert first == Waiver("KX008", "why", f"{path} waiver[0]", kernel="kexec", expires=datetime.date(2026, 1, 31))
+    assert first == Waiver("KX008", "why", f"{path} waiver[0]", concerns="kexec", expires=datetime.date(2026, 1, 31))
     assert second.expires == datetime.date(2026, 2, 1)
 
 
@@ -80,7 +80,7 @@ def test_concerns_is_the_waiver_key_and_kernel_its_old_name(tmp_path: Path) -> N
     path.write_text('[[waiver]]\nrule = "KX008"\nconcerns = "kexec"\nreason = "r"\n'
                     '[[waiver]]\nrule = "KX008"\nkernel = "kexec"\nreason = "r"\n')
     new, old = load_waivers(str(path))
-    assert new.kernel == old.kernel == "kexec"
+    assert new.concerns == old.concerns == "kexec"
     path.write_text('[[waiver]]\nrule = "KX008"\nconcerns = "kexec"\nkernel = "boot"\nreason = "r"\n')
     with pytest.raises(InputError, match="disagree"):
         load_waivers(str(path))

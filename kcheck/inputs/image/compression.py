@@ -63,7 +63,7 @@ class _StdlibDecoder:
 
 class _ZlibDecoder:
     def __init__(self) -> None:
-        import zlib
+        import zlib  # lazy: the decompressor of that format only
 
         self._dec = zlib.decompressobj(wbits=31)  # gzip wrapper only
         self.eof = False
@@ -87,7 +87,7 @@ class _ZstdDecoder:
     _SLICE = 256
 
     def __init__(self) -> None:
-        import zstandard
+        import zstandard  # lazy: optional extra, only for that compression
 
         self._dec = zstandard.ZstdDecompressor().decompressobj()
         self._buf = b""
@@ -120,7 +120,7 @@ class _Lz4LegacyDecoder:
         self.eof = False
 
     def step(self, data: bytes) -> bytes:
-        import lz4.block
+        import lz4.block  # lazy: optional extra, only for that compression
 
         self._buf += data
         if not self._started:
@@ -162,12 +162,12 @@ def _make_decoder(kind: Compression, path: str, done_input: list[bool]) -> _Deco
     if kind is Compression.GZIP:
         return _ZlibDecoder()
     if kind in (Compression.XZ, Compression.LZMA):
-        import lzma
+        import lzma  # lazy: the decompressor of that format only
 
         fmt = lzma.FORMAT_XZ if kind is Compression.XZ else lzma.FORMAT_ALONE
         return _StdlibDecoder(lzma.LZMADecompressor(format=fmt, memlimit=_LZMA_MEMLIMIT))
     if kind is Compression.BZIP2:
-        import bz2
+        import bz2  # lazy: the decompressor of that format only
 
         return _StdlibDecoder(bz2.BZ2Decompressor())
     if kind is Compression.ZSTD:
@@ -179,8 +179,8 @@ def _make_decoder(kind: Compression, path: str, done_input: list[bool]) -> _Deco
             ) from None
     if kind in (Compression.LZ4, Compression.LZ4_FRAME):
         try:
-            import lz4.block
-            import lz4.frame
+            import lz4.block  # lazy: optional extra, only for that compression
+            import lz4.frame  # lazy: optional extra, only for that compression
         except ImportError:
             raise InputError(
                 path, "lz4-compressed data needs the 'lz4' Python package (pip install lz4)"
@@ -193,7 +193,7 @@ def _make_decoder(kind: Compression, path: str, done_input: list[bool]) -> _Deco
 
 def _decoder_errors() -> tuple[type[BaseException], ...]:
     """Exception types the decompressors raise for corrupt input."""
-    import zlib
+    import zlib  # lazy: the decompressor of that format only
 
     errors: list[type[BaseException]] = [zlib.error, EOFError, OSError, RuntimeError]
     for modname, attr in (("lzma", "LZMAError"), ("zstandard", "ZstdError")):
@@ -203,7 +203,7 @@ def _decoder_errors() -> tuple[type[BaseException], ...]:
         except (ImportError, AttributeError):
             pass
     try:
-        import lz4.block
+        import lz4.block  # lazy: optional extra, only for that compression
 
         errors.append(lz4.block.LZ4BlockError)
     except ImportError:

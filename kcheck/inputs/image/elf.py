@@ -93,7 +93,7 @@ def elf_arch(ident: ElfIdent) -> str | None:
 
 
 def _structs(ident: ElfIdent) -> Any:
-    from elftools.elf.structs import ELFStructs
+    from elftools.elf.structs import ELFStructs  # lazy: pyelftools: only ELF images need it
 
     structs = ELFStructs(little_endian=ident.little_endian, elfclass=ident.elf_class)
     structs.create_basic_structs()
@@ -101,7 +101,7 @@ def _structs(ident: ElfIdent) -> Any:
 
 
 def _machine_name(machine: int) -> str:
-    from elftools.elf.enums import ENUM_E_MACHINE
+    from elftools.elf.enums import ENUM_E_MACHINE  # lazy: pyelftools: only ELF images need it
 
     for name, value in ENUM_E_MACHINE.items():
         if value == machine and name != "_default_":
@@ -110,8 +110,8 @@ def _machine_name(machine: int) -> str:
 
 
 def _parse(struct: Any, data: bytes, path: str, what: str) -> Any:
-    from elftools.common.exceptions import ELFError
-    from elftools.construct import ConstructError
+    from elftools.common.exceptions import ELFError  # lazy: pyelftools: only ELF images need it
+    from elftools.construct import ConstructError  # lazy: pyelftools: only ELF images need it
 
     try:
         return struct.parse(data)
@@ -159,7 +159,7 @@ def _program_headers(f: ImageFile, hdr: _Header) -> list[Any]:
 
 def _p_type(phdr: Any) -> int:
     """p_type as a number; pyelftools turns known values into names."""
-    from elftools.elf.enums import ENUM_P_TYPE_BASE
+    from elftools.elf.enums import ENUM_P_TYPE_BASE  # lazy: pyelftools: only ELF images need it
 
     value = phdr["p_type"]
     return int(ENUM_P_TYPE_BASE.get(value, -1)) if isinstance(value, str) else int(value)
@@ -226,7 +226,7 @@ def _sections(f: ImageFile, hdr: _Header) -> list[Section] | None:
         name = strtab[start:end if end >= 0 else len(strtab)].decode("ascii", "replace") if start < len(strtab) else ""
         sh_type = sh["sh_type"]
         if isinstance(sh_type, str):
-            from elftools.elf.enums import ENUM_SH_TYPE_BASE
+            from elftools.elf.enums import ENUM_SH_TYPE_BASE  # lazy: pyelftools: only ELF images need it
 
             sh_type = ENUM_SH_TYPE_BASE.get(sh_type, -1)
         sections.append(Section(name, int(sh_type), sh["sh_offset"], sh["sh_size"]))

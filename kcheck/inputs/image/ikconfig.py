@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kcheck.domain.compression import SCAN_MAGICS
 from kcheck.domain.errors import InputError
 from kcheck.inputs.image import boot_headers as bh
 from kcheck.inputs.image import x86
@@ -95,15 +96,13 @@ def _payload_config(f: ImageFile, offset: int, length: int, kind: Compression | 
 
 def _candidates(f: ImageFile, start: int) -> list[int]:
     """Offsets after ``start`` where a compressed stream may begin (extract-ikconfig's list)."""
-    magics = (b"\x1f\x8b\x08", b"\xfd7zXZ\x00", b"BZh", b"\x5d\x00\x00", b"\x89LZO",
-              b"\x02\x21\x4c\x18", b"\x28\xb5\x2f\xfd")
     found: set[int] = set()
     tail = b""
     base = start  # file offset of the current chunk
     for chunk in f.chunks(start, SCAN_LIMIT):
         window = tail + chunk  # the tail catches a magic split across chunks
         origin = base - len(tail)
-        for magic in magics:
+        for magic in SCAN_MAGICS:
             i = window.find(magic)
             while i >= 0:
                 head = window[i : i + 16] if i + 16 <= len(window) else f.read_upto(origin + i, 16)

@@ -59,7 +59,7 @@ def test_broken_setup_is_valid_sarif_with_file_and_line(tmp_path: Path) -> None:
 def test_levels_and_rule_descriptors(tmp_path: Path) -> None:
     _, log = sarif(*broken_setup(tmp_path).args, cwd=tmp_path)
     driver = log["runs"][0]["tool"]["driver"]
-    rules = [r for r in load_rules() if r.kernel != "host"]  # host rules: preflight only
+    rules = [r for r in load_rules() if r.concerns != "host"]  # host rules: preflight only
     assert [r["id"] for r in driver["rules"]] == [r.id for r in rules]
     by_id = {r.id: r for r in rules}
     for descriptor in driver["rules"]:

@@ -51,6 +51,22 @@ def test_waiver_schema_names_the_inputs_of_the_table() -> None:
     assert enums and all(e == list(KERNELS) for e in enums)
 
 
+def test_verdict_order_ranks_every_input_of_the_table() -> None:
+    """Pre-flight and the fleet roll-up pick a verdict's reason by VERDICT_ORDER: every input, once."""
+    from kcheck.domain.findings import INPUTS, VERDICT_ORDER
+
+    assert sorted(VERDICT_ORDER) == sorted(INPUTS) and len(VERDICT_ORDER) == len(set(VERDICT_ORDER))
+
+
+def test_report_schema_kernel_names_are_the_table() -> None:
+    """The report's ``concerns`` (and its deprecated twin ``kernel``) name the inputs of the table."""
+    report = _schema("report.schema.json")
+    assert report["$defs"]["kernelName"]["enum"] == list(KERNELS)
+    waiver = report["$defs"]["waiver"]
+    assert waiver["properties"]["concerns"] == {**waiver["properties"]["kernel"],
+                                                "description": waiver["properties"]["concerns"]["description"]}
+
+
 def test_every_architecture_has_its_source_directory_and_kconfig_agrees() -> None:
     """domain.arch.SRCARCH (what the kdump table is keyed by) is the kconfig reader's mapping."""
     from kcheck.kconfig.tree import ARCHES as KCONFIG_ARCHES
@@ -65,3 +81,12 @@ def test_kdump_series_picks_the_row_at_or_below_the_version() -> None:
     assert arch.kdump_series((2, 6, 13))[0] == (6, 1)
     assert arch.kdump_series(None)[0] == (6, 12)
     assert arch.kdump_series((7, 0))[0] == (6, 12)
+
+
+def test_a_fix_record_holds_the_fix_verbs_of_the_table() -> None:
+    """Fix's fields are the verbs of FIX_VERBS (config for one kernel, the command edits, text):
+    the evaluator fills the edits from EDITS, so a verb added to the table needs its field."""
+    from kcheck.domain.findings import Fix
+
+    fields = Fix.__record_fields__  # type: ignore[attr-defined]
+    assert sorted(fields) == sorted(("config_kernel", *FIX_VERBS)) and len(fields) == len(FIX_VERBS) + 1

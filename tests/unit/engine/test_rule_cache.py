@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from kcheck.engine import rule_cache
 from kcheck.engine.loader import load_rules
 from kcheck.domain.errors import RuleError
+from tests.conftest import ROOT
 from tests.unit.engine.test_schemas import GOOD_RULE
 
 
@@ -106,3 +110,15 @@ def test_a_missing_bundled_rules_directory_is_one_clear_error(tmp_path: Path,
     monkeypatch.setattr(loader, "data_path", lambda name: tmp_path / "nowhere" / name)
     with pytest.raises(InputError, match="installation is incomplete"):
         load_rules()
+
+
+def test_the_code_stamp_covers_every_module_that_compiles_rules() -> None:
+    """code_stamp() stats only rule_cache.RULE_CODE: every kcheck module that loading and
+    compiling the rules imports must be in it (else an edit there could serve a stale pickle)."""
+    script = ("import sys, kcheck.engine.loader as loader; loader.load_rules(); import kcheck.inputs.validate; "
+              "print(' '.join(m for m in sys.modules if m.startswith('kcheck.')))")
+    env = dict(os.environ, KCHECK_NO_CACHE="1", PYTHONPATH=str(ROOT))
+    loaded = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                            check=True, timeout=120).stdout.split()
+    assert "kcheck.engine.predicates" in loaded
+    assert [m for m in loaded if m.split(".")[1] not in rule_cache.RULE_CODE] == []

@@ -8,7 +8,7 @@ from kcheck.fixers.plan import build_plan, merge_plan
 
 def _report(*fixes: tuple[str, Fix]) -> Report:
     results = tuple(RuleResult(rule, "boot", Status.FAIL, finding=Finding(
-        rule=rule, name=rule.lower(), severity=Severity.WARNING, kernel="boot", title="a finding for the plan",
+        rule=rule, name=rule.lower(), severity=Severity.WARNING, concerns="boot", title="a finding for the plan",
         message="m", symbols=(), fix=fix, reference="tests")) for rule, fix in fixes)
     return Report(inputs={}, results=results)
 

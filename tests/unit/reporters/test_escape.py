@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kcheck.reporters import escape
 from kcheck.reporters.escape import html_text, terminal, xml_text
 
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -46,3 +47,13 @@ def test_escapes_are_visible_and_name_the_character() -> None:
     assert terminal("a\x1b[31mb\u2028c", line=True) == "a\\x1b[31mb\\u2028c"
     assert html_text('<b a="1">\u202e') == "&lt;b a=&quot;1&quot;&gt;\\u202e"
     assert xml_text("ok\tthen\x00") == "ok\tthen\\x00"
+
+
+def test_ascii_classes_are_the_ascii_part_of_the_whole_classes() -> None:
+    """ASCII text is escaped by str.translate with the class's ASCII characters: the same ones as the
+    whole class (a regular expression) escapes, written the same way."""
+    for whole, ascii_part in (escape._TERMINAL, escape._TERMINAL_LINE, escape._NOT_XML):
+        for code in range(128):
+            char = chr(code)
+            assert bool(re.fullmatch(whole, char)) == (char in ascii_part), (whole, code)
+            assert re.sub(whole, escape._visible, char) == char.translate(escape._table(ascii_part))
