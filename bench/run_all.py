@@ -7,6 +7,7 @@
   bench_batch.py     --manifest of 14 Debian configs vs 14 checks     well under 1x (issue 7)
   bench_fix.py       kcheck fix on 6.12, warm vs make olddefconfig   <= 0.3x   (issue 12; cold <= 1.0x fresh O=)
   bench_fleet.py     kcheck fleet over 10,000 host reports           < 5 s, < 200 MiB (issue 13)
+  bench_rehearse.py  one kcheck rehearse; --find-min-crashkernel      < 40 s; < 6 rehearsals (issue 11)
 
 Each script takes -n RUNS and -w WARMUP and prints "skip: ..." (exit 0) when
 the corpus or a tool it needs is missing.  ``--quick`` runs fewer rounds, for
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("check", "image", "ikconfig", "batch", "fix", "fleet")
+BENCHES = ("check", "image", "ikconfig", "batch", "fix", "fleet", "rehearse")
 QUICK = ["-n", "3", "-w", "1"]
 
 

@@ -179,7 +179,7 @@ class Setup:
             # A live host knows more: what its service loads and kdumpctl's run-time estimate.
             needs += [value for name in ("capture.load_size", "capture.run_size")
                       if isinstance(value := self.host_facts.get(name), int) and not isinstance(value, bool)]
-        return advised_size(max(needs), current)
+        return advised_size(max(needs), current, self.system.arch)
 
     @cached_property
     def capture_cmdline(self) -> Cmdline | None:

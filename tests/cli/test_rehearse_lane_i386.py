@@ -32,7 +32,8 @@ def _rehearse(kcheck, tmp_path, flavour: str, cmdline: str, kexec: str, *extra: 
     report = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["vm"]["arch"] == "i386" and report["inputs"]["guest_root"] == str(parts / "root")
-    check = kcheck("check", *args, "--memory", "1G", "--format", "json")
+    memory = extra[extra.index("--vm-memory") + 1] if "--vm-memory" in extra else "1G"
+    check = kcheck("check", *args, "--memory", memory, "--format", "json")
     assert check.returncode in (0, 1), check.stderr
     assert (check.returncode == 0) == report["static"]["captures"]
     assert report["agree"] is True, (report["outcome"], report["static"])
@@ -71,3 +72,12 @@ def test_non_pae_region_too_small_to_run(kcheck, tmp_path):
     assert outcome["stage"] == "panicked", outcome
     assert "KI014" in report["static"]["errors"]
     assert any("memory" in w.lower() for w in outcome["words"]), outcome["words"]
+
+
+def test_region_beyond_the_512m_window_is_never_reserved(kcheck, tmp_path):
+    """KB011: however much RAM (2G here), i386 searches for the region between 16M and 512M only."""
+    report = _rehearse(kcheck, tmp_path, "686", "root=/dev/sda1 ro crashkernel=512M", KEXEC, "--vm-memory", "2G")
+    outcome = report["outcome"]
+    assert outcome["stage"] is None and not outcome["captured"]
+    assert "No suitable area found" in outcome["failure"], outcome["failure"]
+    assert "KB011" in report["static"]["errors"]

@@ -157,6 +157,22 @@ def test_advised_size(need: int | None, current: int | None, advised: int) -> No
     assert advised % GRANULE == 0 or advised == current
 
 
+@pytest.mark.parametrize("need, current, advised", [
+    (None, None, 192 * MiB),               # i386: inside half of the 16M-512M window (KB012)
+    (20 * MiB, 256 * MiB, 192 * MiB),      # a region KB012 warns about is not kept
+    (20 * MiB, 160 * MiB, 160 * MiB),      # one within it is
+    (300 * MiB, None, 304 * MiB),          # a need above the window's half: still the need
+])
+def test_advised_size_i386(need: int | None, current: int | None, advised: int) -> None:
+    """KB011/KB012 on i386: the advice stays where every boot can reserve it."""
+    from kcheck.domain.crashkernel_advice import I386_DEFAULT_SIZE, I386_MAX_SIZE
+
+    assert advised_size(need, current, "i386") == advised
+    document = tomllib.loads(Path(rules()["KB012"].file).read_text())
+    (kb012,) = [r for r in document["rule"] if r["id"] == "KB012"]
+    assert MIN_SIZE <= I386_DEFAULT_SIZE <= I386_MAX_SIZE <= parse_number(kb012["check"]["le"])
+
+
 SET_RULE = '''
 [[rule]]
 id = "XX003"
