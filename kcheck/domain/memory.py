@@ -10,6 +10,8 @@ these numbers, so the two commands cannot disagree about them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 KiB = 1 << 10
 MiB = 1 << 20
 GiB = 1 << 30
@@ -39,3 +41,23 @@ def load_size(kernel: int, initrd: int) -> int:
     """Bytes kexec needs in the region for a kernel and an initrd of these sizes (and its own data)."""
     return page_align(kernel) + page_align(initrd) + KEXEC_OVERHEAD
 
+
+
+def kernel_footprint(init_size: int | None, load_segments: Iterable[tuple[int, int]]) -> int | None:
+    """Memory a kernel occupies where kexec loads it, page-aligned (None: not known from the image).
+
+    A bzImage of boot protocol 2.10+ says it (``init_size``: from its load
+    address until it has decompressed and set itself up, which kexec-tools
+    reserves, kexec-bzImage64.c); a vmlinux occupies the span of its PT_LOAD
+    segments, given as ``(p_paddr, p_memsz)``.  ``kcheck check`` (from the
+    image reader) and ``kcheck preflight`` (from a host's image headers) both
+    count with this.
+    """
+    if init_size:
+        return page_align(init_size)
+    segments = list(load_segments)
+    if not segments:
+        return None
+    start = min(paddr for paddr, _ in segments)
+    end = max(paddr + memsz for paddr, memsz in segments)
+    return page_align(end - start)

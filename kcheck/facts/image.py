@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcheck.domain import arch as arches
-from kcheck.domain.memory import page_align
+from kcheck.domain.memory import kernel_footprint
 from kcheck.domain.version import KernelVersion
 
 if TYPE_CHECKING:  # the image package is imported only when an image is read
@@ -32,10 +32,9 @@ def load_range(image: KernelImage) -> tuple[int, int] | None:
 
 def footprint(image: KernelImage) -> int | None:
     """Memory the kernel needs where it is loaded: bzImage init_size, or the PT_LOAD span."""
-    if image.setup_header is not None and image.setup_header.init_size:
-        return page_align(image.setup_header.init_size)
-    span = load_range(image)
-    return page_align(span[1] - span[0]) if span else None
+    init_size = image.setup_header.init_size if image.setup_header is not None else None
+    segments = image.elf.segments if image.elf is not None else ()
+    return kernel_footprint(init_size, ((s.p_paddr, s.p_memsz) for s in segments))
 
 
 def relocatable(image: KernelImage) -> bool | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kcheck.domain.arch import kdump_possible
 from kcheck.domain.cmdline import Cmdline, parse_cmdline
 from kcheck.inputs.kconfig import KernelConfig
-from kcheck.domain.kexec import KexecCommand, default_syscall
+from kcheck.domain.kexec import KexecCommand
 from kcheck.domain.memory import PAGE_SIZE, PPC_64K_PAGE_SIZE
 from kcheck.domain.records import record
 from kcheck.domain.units import parse_number

@@ -8,19 +8,22 @@ reads just enough of the file to know it:
   set itself up (Documentation/x86/boot.rst).  kexec-tools places the kernel
   at an aligned address in the region and needs ``PAGE_ALIGN(init_size)``
   there (kexec-bzImage64.c).
-* ELF vmlinux: the sum of the PT_LOAD segments' ``p_memsz`` (what kdump-utils'
-  estimate counts for the kernel).
+* ELF vmlinux: the span of its PT_LOAD segments.
 * anything else (an older bzImage, an arm64 Image, a compressed file): the
   file size, a lower bound, and said so in ``how``.
 
-The full image reader (kcheck.inputs.image) knows far more; this module is
-deliberately tiny so the pre-flight does not depend on it.
+Both sizes are :func:`kcheck.domain.memory.kernel_footprint`, the function
+``kcheck check`` counts with (from the full image reader), so the two
+commands cannot size the same image differently.  Only the header parsing is
+separate: the full reader also checks the payload and scans for the version,
+which the size does not need (and a host tree's image may be its headers only).
 """
 
 from __future__ import annotations
 
 import struct
 
+from kcheck.domain.memory import kernel_footprint
 from kcheck.domain.records import record
 
 HEAD_SIZE = 64 * 1024  # setup header, or ELF header plus program headers
@@ -39,19 +42,22 @@ def image_memory(head: bytes, file_size: int) -> ImageMemory:
     if len(head) >= 0x264 and head[0x1FE:0x200] == b"\x55\xaa" and head[0x202:0x206] == b"HdrS":
         version = struct.unpack_from("<H", head, 0x206)[0]
         if version >= 0x020A:
-            return ImageMemory(struct.unpack_from("<I", head, 0x260)[0], "init_size")
+            init_size = struct.unpack_from("<I", head, 0x260)[0]
+            if init_size:
+                return ImageMemory(kernel_footprint(init_size, ()) or 0, "init_size")
     if head[:4] == b"\x7fELF":
         try:
-            loaded = _elf_load_size(head, file_size)
+            segments = _elf_load_segments(head, file_size)
         except ValueError as exc:
             return ImageMemory(file_size, "file size", f"not a valid kernel image: {exc}")
+        loaded = kernel_footprint(None, segments or ())
         if loaded is not None:
             return ImageMemory(loaded, "PT_LOAD")
     return ImageMemory(file_size, "file size")
 
 
-def _elf_load_size(head: bytes, file_size: int) -> int | None:
-    """Sum of PT_LOAD p_memsz; None if the program headers are not within ``head``.
+def _elf_load_segments(head: bytes, file_size: int) -> list[tuple[int, int]] | None:
+    """``(p_paddr, p_memsz)`` of each PT_LOAD; None if the program headers are not within ``head``.
 
     ValueError when a segment lies outside the file or past the address space.
     """
@@ -78,7 +84,7 @@ def _elf_load_size(head: bytes, file_size: int) -> int | None:
     needed = memsz_at + struct.calcsize(memsz_fmt)
     if phentsize < needed or phoff + phentsize * phnum > len(head):
         return None
-    total = 0
+    segments: list[tuple[int, int]] = []
     bits = 64 if elf_class == 2 else 32
     for index in range(phnum):
         base = phoff + index * phentsize
@@ -90,5 +96,5 @@ def _elf_load_size(head: bytes, file_size: int) -> int | None:
             if paddr + memsz > 1 << bits:
                 raise ValueError(f"PT_LOAD segment {index} ends past the {bits}-bit address space "
                                  f"(p_paddr {paddr:#x} + p_memsz {memsz:#x})")
-            total += memsz
-    return total
+            segments.append((paddr, memsz))
+    return segments

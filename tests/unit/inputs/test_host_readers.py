@@ -10,13 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kcheck.domain.errors import InputError
+from kcheck.facts.image import footprint
 from kcheck.inputs.host import read_host
 from kcheck.inputs.hostfs import HostRoot
+from kcheck.inputs.image import read_image
 from kcheck.inputs.imagesize import image_memory
 from kcheck.inputs.iomem import parse_iomem
 from kcheck.inputs.kdump_service import prepare_cmdline
 from kcheck.inputs.shellconf import parse_kdump_conf, parse_shell_vars
 from tests.conftest import FIXTURES
+from tests.corpus import corpus_image
 from tests.preflight_helpers import DEBIAN_61_INIT_SIZE, bzimage_header, copy_tree
 
 HOSTS = FIXTURES / "hosts"
@@ -213,3 +216,16 @@ def test_elf_vmlinux_counts_pt_load(tmp_path: Path) -> None:
     memory = image_memory(data[:65536], len(data))
     assert memory.how == "PT_LOAD"
     assert 0x3000 + 0x20000 <= memory.size < 0x3000 + 0x20000 + 0x2000
+    # One memory model: kcheck check (the full image reader) sizes it the same.
+    assert memory.size == footprint(read_image(str(tmp_path / "vmlinux")))
+
+
+def test_bzimage_sized_as_kcheck_check_sizes_it() -> None:
+    image = corpus_image()
+    if image is None:
+        pytest.skip("needs the fetched corpus's Debian 6.1 amd64 vmlinuz: run .ci/fetch-corpus")
+    with image.open("rb") as f:
+        data = f.read(65536)
+    memory = image_memory(data, image.stat().st_size)
+    assert memory.how == "init_size"
+    assert memory.size == footprint(read_image(str(image)))
