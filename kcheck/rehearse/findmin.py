@@ -15,7 +15,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from kcheck.facts.image import footprint, page_align
+from kcheck.domain.memory import page_align
+from kcheck.facts.image import footprint
 from kcheck.rehearse.plan import Plan, boot_line
 from kcheck.rehearse.report import FindMin, Trial
 from kcheck.rehearse.verdict import Outcome
