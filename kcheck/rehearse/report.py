@@ -10,6 +10,7 @@ from kcheck.domain.records import field, record
 from kcheck.rehearse.stages import STAGE_TEXT, STAGES
 from kcheck.rehearse.verdict import Outcome
 from kcheck.domain.units import human_size
+from kcheck.reporters.escape import terminal, xml_tree
 from kcheck import __version__
 
 
@@ -119,7 +120,9 @@ def render_text(report: RehearsalReport) -> str:
         lines.append("The rehearsal CAPTURED a crash dump.")
     else:
         lines.append(f"The rehearsal did NOT capture a crash dump: {out.failure}.")
-    return "\n".join(lines) + "\n"
+    # The guest's console (a user's initrd prints what it likes) and the inputs
+    # reach a terminal or CI log only through the text reporters' escaping.
+    return terminal("\n".join(lines) + "\n")
 
 
 def _stages(out: Outcome) -> list[str]:
@@ -159,8 +162,8 @@ def render_junit(report: RehearsalReport) -> str:
         case = ET.SubElement(suite, "testcase", name=f"{stage}: {STAGE_TEXT[stage]}", classname="kcheck.rehearse",
                              time=str(out.timeline.get(stage, 0)))
         if index == reached + 1 and not out.captured:
-            failure = ET.SubElement(case, "failure", message=_xml_safe(out.failure or ""), type="NotReached")
-            failure.text = _xml_safe("\n".join(out.words))
+            failure = ET.SubElement(case, "failure", message=out.failure or "", type="NotReached")
+            failure.text = "\n".join(out.words)
             failures += 1
         elif index > reached and not (out.captured and stage == "dump-readable"):
             ET.SubElement(case, "skipped", message="an earlier stage was not reached")
@@ -170,15 +173,10 @@ def render_junit(report: RehearsalReport) -> str:
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
     suite.set("time", f"{out.seconds:.2f}")
-    ET.SubElement(suite, "system-out").text = _xml_safe(render_text(report))
+    ET.SubElement(suite, "system-out").text = render_text(report)
+    xml_tree(root)  # what XML 1.0 cannot carry, as every JUnit reporter does
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def _xml_safe(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, even escaped: replace them."""
-    return "".join(ch if ch in "\t\n\r" or ord(ch) >= 0x20 and ch not in "\ufffe\uffff" else "\ufffd"
-                   for ch in text)
 
 
 RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit}

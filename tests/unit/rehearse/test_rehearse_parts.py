@@ -177,3 +177,4 @@ def test_report_renderers(captured):
         assert suite.findall("testcase")[4].find("skipped") is not None   # after the first missed stage
     text = render_text(report)
     assert ("CAPTURED" in text) is captured and ("DISAGREES" in text) is (not captured)
+    assert "\x1b" not in text and ("\\x1b" in text) is (not captured)   # escaped, never raw, in a terminal
