@@ -27,7 +27,7 @@ from kcheck.inputs.iomem import Iomem, parse_iomem
 from kcheck.inputs.kconfig import KernelConfig, read_config
 from kcheck.inputs.kdump_service import KdumpService, detect_service
 from kcheck.domain.memory import INITRD_FACTOR, MiB, load_size
-from kcheck.inputs.packages import installed_version
+from kcheck.inputs.packages import installed_versions
 from kcheck.inputs.dump_tools import dump_tool_facts
 from kcheck.domain.dump_tools import DUMP_LEVEL_USER, dump_level
 from kcheck.domain.memparse import format_size
@@ -283,14 +283,15 @@ def read_host(root: str) -> HostFacts:
         if capture_config is None:
             notes.append(f"no config for the capture kernel {capture_release}; "
                          "its checks use the running kernel's config")
+    tools = installed_versions(host, ("kexec-tools", "makedumpfile", "crash"))
     return HostFacts(root=host, release=release, cmdline=cmdline, iomem=iomem,
                      kexec_crash_loaded=loaded, kexec_crash_size=crash_size, config=config,
                      config_data=config_data,
                      secure_boot=secure_boot, service=service, capture_kernel=capture_kernel,
                      capture_release=capture_release, capture_config=capture_config,
                      image=image, initrd_size=initrd_size, notes=tuple(notes), image_problem=image_problem,
-                     image_unreadable=image_unreadable, kexec_tools=installed_version(host, "kexec-tools"),
-                     makedumpfile=installed_version(host, "makedumpfile"), crash=installed_version(host, "crash"),
+                     image_unreadable=image_unreadable, kexec_tools=tools["kexec-tools"],
+                     makedumpfile=tools["makedumpfile"], crash=tools["crash"],
                      vmcoreinfo=host.exists(VMCOREINFO), dm_crypt_keys=_read_int(host, DM_CRYPT_COUNT),
                      initrd_unpacked=initrd_unpacked)
 

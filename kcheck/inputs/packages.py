@@ -27,27 +27,49 @@ _STRING = 6
 _HEADER_LIMIT = 64 * 1024 * 1024
 
 
-def installed_version(root: HostRoot, package: str) -> tuple[str, str] | None:
-    """``(version, where it was read)`` of ``package`` when installed, else None."""
+def installed_versions(root: HostRoot, packages: tuple[str, ...]) -> dict[str, tuple[str, str] | None]:
+    """``(version, where it was read)`` of each of ``packages`` that is installed (None for the rest).
+
+    The package database is read once for all of them: a dpkg status file is
+    megabytes on a real host, and pre-flight asks for several tools.
+    """
+    found: dict[str, tuple[str, str] | None] = dict.fromkeys(packages)
     text = root.read_optional(DPKG_STATUS, STATUS_LIMIT, what="dpkg status database")
     if text is not None:
-        version = dpkg_version(text, package)
-        if version:
-            return version, root.show(DPKG_STATUS)
-    if root.is_file(RPMDB):
-        version = rpm_version(root.real_file(RPMDB), package)
-        if version:
-            return version, root.show(RPMDB)
-    return None
+        for package, version in dpkg_versions(text, packages).items():
+            found[package] = (version, root.show(DPKG_STATUS))
+    missing = [package for package, version in found.items() if version is None]
+    if missing and root.is_file(RPMDB):
+        rpmdb = root.real_file(RPMDB)
+        for package in missing:
+            version = rpm_version(rpmdb, package)
+            if version:
+                found[package] = (version, root.show(RPMDB))
+    return found
+
+
+def installed_version(root: HostRoot, package: str) -> tuple[str, str] | None:
+    """``(version, where it was read)`` of ``package`` when installed, else None."""
+    return installed_versions(root, (package,))[package]
+
+
+def dpkg_versions(status: str, packages: tuple[str, ...]) -> dict[str, str]:
+    """The upstream versions of those of ``packages`` installed according to a dpkg status file."""
+    wanted = set(packages)
+    versions: dict[str, str] = {}
+    for stanza in re.split(r"\n\s*\n", status):
+        fields = dict(_fields(stanza))
+        name = fields.get("Package")
+        if name in wanted and name not in versions and fields.get("Status", "").endswith(" installed"):
+            version = upstream(fields.get("Version", ""))
+            if version:
+                versions[name] = version
+    return versions
 
 
 def dpkg_version(status: str, package: str) -> str | None:
     """The upstream version of an installed ``package`` in a dpkg status file."""
-    for stanza in re.split(r"\n\s*\n", status):
-        fields = dict(_fields(stanza))
-        if fields.get("Package") == package and fields.get("Status", "").endswith(" installed"):
-            return upstream(fields.get("Version", "")) or None
-    return None
+    return dpkg_versions(status, (package,)).get(package)
 
 
 def _fields(stanza: str) -> list[tuple[str, str]]:

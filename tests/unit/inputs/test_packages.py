@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 from kcheck.inputs.hostfs import HostRoot
-from kcheck.inputs.packages import dpkg_version, header_string, installed_version, upstream
+from kcheck.inputs.packages import dpkg_version, header_string, installed_version, installed_versions, upstream
 
 STATUS = """Package: kexec-tools
 Status: deinstall ok config-files
@@ -59,3 +59,17 @@ def test_broken_databases_give_no_version(tmp_path: Path) -> None:
     (tmp_path / "var/lib/rpm").mkdir(parents=True)
     (tmp_path / "var/lib/rpm/rpmdb.sqlite").write_bytes(b"not a database")
     assert installed_version(HostRoot(str(tmp_path)), "kexec-tools") is None
+
+
+def test_several_packages_from_one_read_of_the_dpkg_status(tmp_path: Path) -> None:
+    status = tmp_path / "var" / "lib" / "dpkg" / "status"
+    status.parent.mkdir(parents=True)
+    status.write_text(STATUS + "\nPackage: makedumpfile\nStatus: install ok installed\nVersion: 1:1.7.2-1\n")
+    root = HostRoot(str(tmp_path))
+    reads: list[str] = []
+    original = root.read_text
+    root.read_text = lambda path, *args, **kwargs: reads.append(path) or original(path, *args, **kwargs)  # type: ignore[method-assign]
+    found = installed_versions(root, ("kexec-tools", "makedumpfile", "crash"))
+    assert found == {"kexec-tools": ("2.0.25", root.show("/var/lib/dpkg/status")),
+                     "makedumpfile": ("1.7.2", root.show("/var/lib/dpkg/status")), "crash": None}
+    assert reads == ["/var/lib/dpkg/status"]
