@@ -18,7 +18,9 @@ import os
 import re
 from typing import Any
 
-from kcheck.domain.capture_memory import run_need
+from kcheck.domain import arch as arches
+from kcheck.domain.capture_memory import NotMeasured, run_need
+from kcheck.domain.initrd_kind import SERVICE_KINDS
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
@@ -93,6 +95,15 @@ class HostFacts:
     vmcoreinfo: bool = False
     #: Keys the kdump service registered for a LUKS dump target (/sys/kernel/config/crash_dm_crypt_keys/count).
     dm_crypt_keys: int | None = None
+
+    @property
+    def arch(self) -> str | None:
+        """The running kernel's architecture: its config's symbols, else the release's suffix."""
+        data = self.config_data
+        found = arches.from_config(data.get, data.header_arch) if data is not None else None
+        if found is None and self.release:
+            found = arches.canonical(self.release.replace(".", "-").rsplit("-", 1)[-1])
+        return found
 
     @property
     def iomem_readable(self) -> bool:
@@ -193,8 +204,10 @@ class HostFacts:
                 "capture.initrd_size": self.initrd_size, "capture.load_size": load,
                 "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail}
 
-    def _run_need(self, initrd: int) -> tuple[int, str]:
-        """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms."""
+    def _run_need(self, initrd: int) -> tuple[int | Unknowable, str | None]:
+        """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms:
+        the working set is the service's (kdump-tools continues into the root, kdumpctl runs dracut's
+        kdump module), the struct pages the running kernel's architecture's."""
         from kcheck.inputs.calibration import capture_memory_model  # lazy: tomllib, only for the run-time need
 
         assert self.image is not None
@@ -202,8 +215,17 @@ class HostFacts:
         guessed = unpacked is None and initrd > 0
         if unpacked is None:
             unpacked = INITRD_FACTOR * initrd     # kdumpctl's ratio, when the initrd cannot be read
-        need = run_need(capture_memory_model(), kernel=self.image.size, initrd_file=initrd,
-                        initrd_unpacked=unpacked)
+        name = self.service.name if self.service else None
+        kind = SERVICE_KINDS.get(name or "", "unknown")
+        arch = self.arch
+        if arch is None:
+            return Unknowable("the running kernel's architecture is unknown (no config, no release suffix)"), None
+        try:
+            need = run_need(capture_memory_model(), arch=arch, kind=kind, kernel=self.image.size,
+                            initrd_file=initrd, initrd_unpacked=unpacked,
+                            kind_why=f"the {name} service" if name else "no kdump service")
+        except NotMeasured as exc:
+            return Unknowable(str(exc)), None
         detail = need.describe()
         if guessed:
             detail += "; the initrd could not be read, so its unpacked size is taken as 3 x its file"
