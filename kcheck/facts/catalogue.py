@@ -19,7 +19,7 @@ from typing import Any
 from kcheck.domain.kexec import default_syscall, knows_hotplug
 from kcheck.domain.records import record
 from kcheck.facts import image as image_facts
-from kcheck.facts.protocol import MissingInput, Unknown
+from kcheck.facts.protocol import MissingInput
 
 #: A getter: (the set-up, the ``<NAME>`` part of the path or "") -> the value.
 Getter = Callable[[Any, str], Any]
@@ -207,16 +207,9 @@ def _load_needed(setup: Any, _: str) -> int | None:
 def _run(name: str) -> Getter:
     def get(setup: Any, _: str) -> Any:
         _kexec(setup)
-        if setup.capture.image is None:  # capture_run_need's first question, asked before importing it
-            raise MissingInput("--capture-image")
-        from kcheck.facts.capture_memory import NotComputable, NotJudged, run_fact  # lazy: the model, with an image only
+        from kcheck.facts.capture_memory import judged_run_fact  # lazy: the model is read with an image only
 
-        try:
-            return run_fact(setup, name)
-        except NotJudged as exc:
-            raise Unknown(exc.args[0], path=f"kexec.{name}", undecided=True) from None
-        except NotComputable as exc:
-            raise MissingInput(exc.args[0]) from None
+        return judged_run_fact(setup, name)
     return get
 
 
