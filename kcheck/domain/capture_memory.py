@@ -98,10 +98,11 @@ class RunNeed:
     def describe(self) -> str:
         def mib(value: int) -> str:
             return f"{value / MiB:.1f}M"
-        text = (f"kernel {mib(self.kernel)} + initrd {mib(self.initrd_file)} compressed and "
+        # short: a finding shows a value of up to 200 characters whole (kcheck.domain.text);
+        # which working set the base is, and why, is ``working_set``, a value of its own
+        return (f"kernel {mib(self.kernel)} + initrd {mib(self.initrd_file)} compressed and "
                 f"{mib(self.initrd_unpacked)} unpacked + struct pages {mib(self.struct_pages)} + "
                 f"run-time base {mib(self.base)} (measured)")
-        return f"{text}; {self.working_set}" if self.working_set else text
 
 
 def _page_align(value: int) -> int:
@@ -128,16 +129,16 @@ def choose(model: CaptureMemoryModel, arch: str, kind: str, kind_why: str = "") 
     told = f" ({kind_why})" if kind_why else ""
     for ws in here:
         if ws.kind == kind:
-            return Choice(ws, ws, f"working set {kind}{told}, fitted on the rehearsal '{ws.measurement}'")
+            return Choice(ws, ws, f"working set {kind}{told}, measured on {arch}")
     lightest = min(here, key=lambda ws: ws.base)
     # For the warning, the heaviest this arch has measured, or the kind's on another arch if heavier.
     candidates = list(here) + [ws for ws in model.working_sets if ws.kind == kind]
     heaviest = max(candidates, key=lambda ws: ws.base)
-    what = "its working set is not known" if kind == "unknown" else f"{kind} is not measured on {arch}"
+    what = "" if kind == "unknown" else f" not measured on {arch}"
+    other = f" on {heaviest.arch}" if heaviest.arch != arch else ""
     return Choice(lightest, heaviest,
-                  f"working set {kind}{told}: {what}, so the error counts the lightest measured "
-                  f"({lightest.kind} on {lightest.arch}) and the margin the heaviest "
-                  f"({heaviest.kind} on {heaviest.arch}, base {heaviest.base / MiB:.1f}M)")
+                  f"working set {kind}{told}{what}: the error counts the lightest measured "
+                  f"({lightest.kind}), the margin the heaviest ({heaviest.kind}{other})")
 
 
 def need_with(base: int, struct_page: int, *, kernel: int, initrd_file: int, initrd_unpacked: int) -> int:

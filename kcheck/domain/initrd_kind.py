@@ -50,10 +50,9 @@ def initrd_kind(markers: frozenset[str], init: bytes | None) -> tuple[str, str]:
     if init is not None and PROBE_SAYS in init:
         return "probe", "its /init is kcheck's probe"
     if "dracut" in markers and "kdump-utils" in markers:
-        return "dracut-kdump", "dracut (usr/lib/dracut/) with kdump-utils' kdump.sh"
+        return "dracut-kdump", "dracut with kdump-utils' kdumpbase"
     if {"initramfs-tools-conf", "initramfs-tools-scripts"} <= markers:
-        return ("kdump-tools", "an initramfs-tools initrd (conf/initramfs.conf, scripts/), which "
-                "continues into the root's kdump-tools service")
+        return "kdump-tools", "initramfs-tools, then the root's kdump-tools"
     if "dracut" in markers:
-        return "unknown", "a dracut initrd without kdump-utils' kdump module"
-    return "unknown", "no probe, dracut kdump or initramfs-tools files in its listing"
+        return "unknown", "dracut without kdump-utils' kdumpbase"
+    return "unknown", "no probe, dracut or initramfs-tools files"

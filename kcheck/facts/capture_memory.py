@@ -61,7 +61,7 @@ def capture_run_need(setup: Setup) -> RunNeed:
     from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, with an image only
 
     initrd_file = initrd_unpacked = 0
-    kind, why = "unknown", "no initrd, so the capture kernel runs the root's init"
+    kind, why = "unknown", "no initrd"
     kexec = setup.kexec
     if kexec is not None and kexec.initrd:
         try:
@@ -69,7 +69,7 @@ def capture_run_need(setup: Setup) -> RunNeed:
         except KcheckError as exc:
             try:  # the kind cannot be told either: the lightest working set, as for "unknown"
                 lower = run_need(capture_memory_model(), arch=arch, kind="unknown", kernel=kernel,
-                                 initrd_file=0, initrd_unpacked=0, kind_why="the initrd cannot be read")
+                                 initrd_file=0, initrd_unpacked=0, kind_why="initrd unreadable")
             except NotMeasured as unmeasured:
                 raise NotJudged(str(unmeasured)) from None
             raise NotComputable(INITRD_HERE, lower, exc.message) from None
@@ -83,12 +83,14 @@ def capture_run_need(setup: Setup) -> RunNeed:
 
 
 def run_fact(setup: Setup, name: str) -> object:
-    """``run_needed``, ``run_comfortable`` (needed + margin) or ``run_detail``."""
+    """``run_needed``, ``run_comfortable`` (needed + margin), ``run_detail`` or ``run_working_set``."""
     need = capture_run_need(setup)
     if name == "run_needed":
         return need.minimum
     if name == "run_comfortable":
         return need.comfortable
+    if name == "run_working_set":
+        return need.working_set
     return need.describe()
 
 
@@ -126,4 +128,6 @@ def judged_run_fact(setup: Setup, name: str) -> object:
             return lower.minimum
         if name == "run_comfortable":
             return lower.comfortable
+        if name == "run_working_set":
+            return lower.working_set
         return f"{lower.describe()}, at least: the initrd is not counted ({exc.why})"

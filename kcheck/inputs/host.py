@@ -192,22 +192,23 @@ class HostFacts:
             missing = Unknowable(self.image_unreadable or "the capture kernel image is not known")
             return {"capture.image_size": missing, "capture.image_how": None,
                     "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
-                    "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None}
+                    "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None,
+                    "capture.run_working_set": None}
         initrd = self.initrd_size or 0
         load = load_size(self.image.size, initrd)
-        run, run_detail = self._run_need(initrd)
+        run, run_detail, working_set = self._run_need(initrd)
         initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
                        else "an initrd not built yet (counted as 0)")
         detail = (f"{format_size(self.image.size)} for {self.capture_kernel} ({self.image.how}) "
                   f"+ {initrd_part} + 1M for purgatory and headers")
         return {"capture.image_size": self.image.size, "capture.image_how": self.image.how,
                 "capture.initrd_size": self.initrd_size, "capture.load_size": load,
-                "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail}
+                "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail,
+                "capture.run_working_set": working_set}
 
-    def _run_need(self, initrd: int) -> tuple[int | Unknowable, str | None]:
-        """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms:
-        the working set is the service's (kdump-tools continues into the root, kdumpctl runs dracut's
-        kdump module), the struct pages the running kernel's architecture's."""
+    def _run_need(self, initrd: int) -> tuple[int | Unknowable, str | None, str | None]:
+        """What the capture kernel needs to run (the rehearsal-calibrated model), its terms and working
+        set: the service's kind (kcheck.domain.initrd_kind.SERVICE_KINDS), the running kernel's arch."""
         from kcheck.inputs.calibration import capture_memory_model  # lazy: tomllib, only for the run-time need
 
         assert self.image is not None
@@ -215,21 +216,20 @@ class HostFacts:
         guessed = unpacked is None and initrd > 0
         if unpacked is None:
             unpacked = INITRD_FACTOR * initrd     # kdumpctl's ratio, when the initrd cannot be read
-        name = self.service.name if self.service else None
+        name, arch = (self.service.name if self.service else None), self.arch
         kind = SERVICE_KINDS.get(name or "", "unknown")
-        arch = self.arch
         if arch is None:
-            return Unknowable("the running kernel's architecture is unknown (no config, no release suffix)"), None
+            return Unknowable("the running kernel's architecture is unknown (no config, no release suffix)"), None, None
         try:
             need = run_need(capture_memory_model(), arch=arch, kind=kind, kernel=self.image.size,
                             initrd_file=initrd, initrd_unpacked=unpacked,
-                            kind_why=f"the {name} service" if name else "no kdump service")
+                            kind_why=f"{name} service" if name else "no kdump service")
         except NotMeasured as exc:
-            return Unknowable(str(exc)), None
+            return Unknowable(str(exc)), None, None
         detail = need.describe()
         if guessed:
             detail += "; the initrd could not be read, so its unpacked size is taken as 3 x its file"
-        return need.minimum, detail
+        return need.minimum, detail, need.working_set
 
 
 def _boot_enabled(service: KdumpService | None) -> Any:

@@ -7,6 +7,8 @@ import pytest
 from kcheck.domain.capture_memory import (KINDS, CaptureMemoryModel, NotMeasured, WorkingSet, choose,
                                           comfortable_size, fit_base, need_with, run_need)
 from kcheck.domain.errors import InputError
+from kcheck.domain.initrd_kind import initrd_kind
+from kcheck.domain.text import VALUE_LIMIT
 from kcheck.domain.units import parse_number
 from kcheck.inputs.calibration import capture_memory_model, load_calibration, model_from
 
@@ -110,7 +112,7 @@ def test_a_kind_unmeasured_on_the_arch_warns_with_its_other_arch_measurement():
     choice = choose(model, "i386", "kdump-tools")
     assert choice.needed.arch == "i386" and choice.needed.kind == "probe"
     assert (choice.comfortable.arch, choice.comfortable.kind) == ("x86_64", "kdump-tools")
-    assert "kdump-tools is not measured on i386" in choice.why
+    assert "working set kdump-tools not measured on i386" in choice.why and "(kdump-tools on x86_64)" in choice.why
 
 
 def test_an_arch_never_rehearsed_is_not_judged():
@@ -139,3 +141,16 @@ def test_adding_an_arch_is_a_toml_record():
 def test_a_malformed_calibration_is_one_error(change, words):
     with pytest.raises(InputError, match=words):
         model_from({**CALIBRATION, **change})
+
+
+@pytest.mark.parametrize("markers, init", [(frozenset(), None), (frozenset({"dracut"}), None),
+                                           (frozenset({"dracut", "kdump-utils"}), None),
+                                           (frozenset({"initramfs-tools-conf", "initramfs-tools-scripts"}), None)])
+@pytest.mark.parametrize("arch", ["x86_64", "i386"])
+def test_the_values_a_finding_shows_are_whole(markers, init, arch):
+    """Findings abbreviate values over VALUE_LIMIT characters: the terms and the working set stay readable."""
+    kind, why = initrd_kind(markers, init)
+    need = run_need(capture_memory_model(), arch=arch, kind=kind, kernel=166 * MiB, initrd_file=150 * MiB,
+                    initrd_unpacked=900 * MiB, kind_why=why)
+    assert len(need.describe()) <= VALUE_LIMIT and len(need.working_set) <= VALUE_LIMIT, need
+    assert need.working_set.startswith(f"working set {kind} ({why})")
