@@ -92,7 +92,7 @@ requires_i386_rehearsal = pytest.mark.skipif(missing_i386_parts() is not None, r
 
 
 def arm64_parts() -> Path | None:
-    """The arm64 kernels (Debian 12's 6.1, backports 6.12) and guest root .ci/fetch-rehearse-parts unpacks."""
+    """The arm64 kernels (Debian 12's 6.1 and 6.12) and guest root .ci/fetch-rehearse-parts unpacks."""
     from corpus import _root
 
     part = _root() / "rehearse-arm64"
