@@ -12,11 +12,14 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>, and optionally
 * ``memory``, ``kernel_version``, ``arch``, ``kexec_tools_version``: as the CLI options;
 * ``capture_initrd``: ``{ unpacked = "60M" }`` writes a real initrd (a gzip'd
   cpio holding one file of that many zero bytes) and points the kexec
-  command's ``--initrd=`` at it;
+  command's ``--initrd=`` at it; ``kind = "kdump-tools"`` lays it out as
+  initramfs-tools does (conf/initramfs.conf, scripts/), ``"dracut-kdump"`` as
+  dracut with kdump-utils' module, ``"probe"`` with kcheck's probe /init;
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
-  (laid out from boot.rst); ``name`` sets the file name.
+  (laid out from boot.rst) or ``{ kind = "Image", image_size = "32M" }`` (an arm64 Image header);
+  ``name`` sets the file name.
 
 Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up), ``debian:<config>``
 and ``debian-6.12:<config>`` (a real Debian 6.1 or 6.12 config with the set-up
@@ -173,8 +176,23 @@ def host_tree(case: dict[str, Any], tmp: Path) -> Path:
     return root
 
 
+#: the files that make an initrd of each kind (kcheck.domain.initrd_kind), as those tools lay them out
+INITRD_LAYOUTS: dict[str, dict[str, bytes]] = {
+    "unknown": {"init": b"#!/bin/sh\nexec /sbin/init\n"},
+    "kdump-tools": {"init": b"#!/bin/sh\n. /scripts/functions\n", "conf/initramfs.conf": b"MODULES=dep\n",
+                    "conf/arch.conf": b"DPKG_ARCH=amd64\n", "scripts/functions": b"_log_msg() { :; }\n",
+                    "scripts/local": b"mountroot() { :; }\n",
+                    "scripts/local-bottom/kdump-sysctl": b"#!/bin/sh\n", "etc/kdump/sysctl.conf": b"vm.nr_hugepages=0\n"},
+    "dracut-kdump": {"init": b"#!/usr/lib/systemd/systemd\n", "usr/lib/dracut/modules.txt": b"kdumpbase\n",
+                     "usr/bin/kdump.sh": b"#!/bin/sh\n", "lib/kdump/kdump-lib-initramfs.sh": b"#!/bin/sh\n",
+                     "etc/kdump.conf": b"path /var/crash\n"},
+    "probe": {"init": b"#!/bin/sh\nsay() { echo \"@@kcheck:t:$*\"; }\nsay capture-booted\n"},
+}
+
+
 def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
-    """A gzip'd newc initrd with one file of ``unpacked`` zero bytes (small on disk, large unpacked)."""
+    """A gzip'd newc initrd of ``kind``'s layout with one file of ``unpacked`` zero bytes
+    (small on disk, large unpacked)."""
     import gzip
 
     from kcheck.rehearse.cpio import CpioWriter
@@ -183,14 +201,15 @@ def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
     path = tmp / "initrd.img"
     with gzip.open(path, "wb", compresslevel=1) as out:
         writer = CpioWriter(out)  # type: ignore[arg-type]
-        writer.data("init", b"#!/bin/sh\n", 0o755)
+        for name, data in INITRD_LAYOUTS[spec.get("kind", "unknown")].items():
+            writer.data(name, data, 0o755 if data.startswith(b"#!") else 0o644)
         writer.data("usr/share/blob", bytes(size))
         writer.close()
     return str(path)
 
 
 def build_image(spec: dict[str, Any], tmp: Path) -> str:
-    """A real image for a case: a vmlinux linked by binutils or a bzImage from boot.rst."""
+    """A real image for a case: a vmlinux linked by binutils, a bzImage from boot.rst, an arm64 Image."""
     import gzip
 
     from tests.image_build import build_bzimage, link_vmlinux, size_append
@@ -205,6 +224,12 @@ def build_image(spec: dict[str, Any], tmp: Path) -> str:
         path = link_vmlinux(tmp, name, emulation=spec.get("emulation", "elf_x86_64"),
                             paddr=number("paddr", 0x1000000), debug=spec.get("debug", False),
                             banner=f"Linux version {release} (kcheck@tests) #1")
+        return str(path)
+    if spec["kind"] == "Image":          # arm64: the header (booting.rst) and filler
+        from tests.image_build import arm64_image
+
+        path = tmp / name
+        path.write_bytes(arm64_image(image_size=number("image_size", 0x2010000)) + bytes(8192))
         return str(path)
     payload = size_append(gzip.compress(b"\x7fELF" + bytes(4096), mtime=0), 4100)
     data = build_bzimage(payload, protocol=number("protocol", 0x020F),
