@@ -1,3 +1,3 @@
 """kcheck: will this kdump set-up capture a crash dump?"""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

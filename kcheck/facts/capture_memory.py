@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kcheck.domain.arch import matches
 from kcheck.domain.capture_memory import RunNeed, comfortable_size, run_need
+from kcheck.domain.crashkernel_advice import MIN_SIZE
 from kcheck.domain.errors import KcheckError
+from kcheck.domain.units import human_size
 from kcheck.facts.image import footprint
+from kcheck.facts.protocol import MissingInput, Unknown
 
 if TYPE_CHECKING:
     from kcheck.facts.setup import Setup
@@ -23,7 +27,16 @@ INITRD_HERE = "the capture initrd, readable here"
 
 
 class NotComputable(Exception):
-    """The need cannot be computed; ``args[0]`` names what is missing (an option or a file)."""
+    """The need cannot be computed; ``args[0]`` names what is missing (an option or a file).
+
+    ``lower`` is the need without the initrd when only the initrd is missing: a region below
+    it is too small whatever the initrd holds.  ``why`` says why the initrd could not be read.
+    """
+
+    def __init__(self, missing: str, lower: RunNeed | None = None, why: str = "") -> None:
+        super().__init__(missing)
+        self.lower = lower
+        self.why = why
 
 
 def capture_run_need(setup: Setup) -> RunNeed:
@@ -44,8 +57,9 @@ def capture_run_need(setup: Setup) -> RunNeed:
     if kexec is not None and kexec.initrd:
         try:
             info = read_initrd(kexec.initrd)
-        except KcheckError:
-            raise NotComputable(INITRD_HERE) from None
+        except KcheckError as exc:
+            lower = run_need(capture_memory_model(), kernel=kernel, initrd_file=0, initrd_unpacked=0)
+            raise NotComputable(INITRD_HERE, lower, exc.message) from None
         initrd_file, initrd_unpacked = info.size, info.unpacked_bytes
     return run_need(capture_memory_model(), kernel=kernel, initrd_file=initrd_file,
                     initrd_unpacked=initrd_unpacked)
@@ -61,3 +75,40 @@ def run_fact(setup: Setup, name: str) -> object:
 
         return comfortable_size(capture_memory_model(), need)
     return need.describe()
+
+
+def judged_run_fact(setup: Setup, name: str) -> object:
+    """:func:`run_fact` for a rule, or why the rule cannot use it.
+
+    Images are optional evidence, so without the capture image the run question is not
+    applicable (``MissingInput``) -- except for a 64-bit region below KB007's floor, where
+    whether a capture kernel runs depends on its image: not judged (``Unknown``), so such a
+    verdict never reads as "OK".  With the image but an initrd not readable here, a region
+    below the need without the initrd is too small whatever the initrd holds (the lower
+    bound is returned, and the rule fails); above it the initrd decides: not judged.
+    """
+    region = setup.crashkernel_facts.get("size") if setup.cmdline is not None else None
+    if setup.capture.image is None:
+        arch = setup.capture.arch
+        if isinstance(region, int) and region < MIN_SIZE and arch is not None and matches(arch, ("64bit",)):
+            raise Unknown(f"whether a capture kernel runs in {human_size(region)} depends on its image "
+                          f"(below {human_size(MIN_SIZE)}; give --capture-image)", "kexec.run_needed",
+                          undecided=True)
+        raise MissingInput("--capture-image")
+    try:
+        return run_fact(setup, name)
+    except NotComputable as exc:
+        lower = exc.lower
+        if lower is None:
+            raise MissingInput(exc.args[0]) from None
+        if not isinstance(region, int) or region >= lower.minimum:
+            raise Unknown(f"the capture initrd cannot be read here ({exc.why}), and its size decides "
+                          f"whether the capture kernel runs in {human_size(region or 0)}",
+                          "kexec.run_needed", undecided=True) from None
+        if name == "run_needed":
+            return lower.minimum
+        if name == "run_comfortable":
+            from kcheck.inputs.calibration import capture_memory_model  # lazy: read by capture_run_need already
+
+            return comfortable_size(capture_memory_model(), lower)
+        return f"{lower.describe()}, at least: the initrd is not counted ({exc.why})"

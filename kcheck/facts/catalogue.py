@@ -207,14 +207,9 @@ def _load_needed(setup: Any, _: str) -> int | None:
 def _run(name: str) -> Getter:
     def get(setup: Any, _: str) -> Any:
         _kexec(setup)
-        if setup.capture.image is None:  # capture_run_need's first question, asked before importing it
-            raise MissingInput("--capture-image")
-        from kcheck.facts.capture_memory import NotComputable, run_fact  # lazy: the model, with an image only
+        from kcheck.facts.capture_memory import judged_run_fact  # lazy: the model is read with an image only
 
-        try:
-            return run_fact(setup, name)
-        except NotComputable as exc:
-            raise MissingInput(exc.args[0]) from None
+        return judged_run_fact(setup, name)
     return get
 
 

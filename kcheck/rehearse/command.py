@@ -8,6 +8,7 @@ the static verdict and a real crash shows in every report.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from kcheck.domain.errors import InputError
-from kcheck.domain.records import field, record
+from kcheck.domain.records import field, record, replace
 from kcheck.rehearse.plan import Plan, boot_line, kexec_argv, success_regex
 from kcheck.rehearse.report import RENDERERS, RehearsalReport
 from kcheck.domain.units import parse_number
@@ -116,6 +117,24 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     return plan, setup, check_request
 
 
+def _as_loaded(check_request: Any, plan: Plan, images: Any) -> tuple[Any, Any]:
+    """The check set-up for what the VM loads: the kexec command as it runs there, with the
+    initrd the VM really loads (the probe or --capture-initrd), so the run-time need is sized
+    for it and not for a file named by the command that may not exist here."""
+    from kcheck.app.pipeline import read_setup  # lazy: the command's graph
+
+    words = list(plan.kexec_argv)
+    for at, word in enumerate(words):
+        name, eq, _ = word.partition("=")
+        if name in ("--initrd", "--ramdisk"):
+            if eq:
+                words[at] = f"{name}={images.capture_initrd}"
+            elif at + 1 < len(words):
+                words[at + 1] = images.capture_initrd
+    request = replace(check_request, kexec=shlex.join(words), kexec_file=None)
+    return read_setup(request), request
+
+
 def static_verdict(setup: Any, check_request: Any) -> dict[str, Any]:
     """``kcheck check``'s prediction for the set-up the VM runs."""
     from kcheck.app.pipeline import run_check_on  # lazy: the command's graph
@@ -146,11 +165,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | None = None) -> RehearsalReport:
     plan, setup, check_request = prepare(request)
     arch = setup.system.image.arch if setup.system.image is not None else "x86_64"
-    tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel, request.guest_root)
-    static = static_verdict(setup, check_request) if not request.find_min else None
+    tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel, request.guest_root,
+                             plan.memory_mb)
     log: list[str] | None = [] if request.console_log else None
     with _terminate_as_interrupt(), runner.scratch_dir() as scratch:
         images = runner.build_images(plan, tools, scratch)
+        static = None if request.find_min else static_verdict(*_as_loaded(check_request, plan, images))
         find_min = None
         if request.find_min:
             find_min, outcome = find_min_crashkernel(plan, tools, images, setup, progress)

@@ -39,8 +39,14 @@ class QemuRun:
     stderr: str
 
 
-def find_qemu(arch: str, explicit: str | None) -> str:
-    """The QEMU binary to use: ``--qemu`` when given, else the one for ``arch`` on PATH."""
+def find_qemu(arch: str, explicit: str | None, memory_mb: int = 0) -> str:
+    """The QEMU binary to use: ``--qemu`` when given, else the one for ``arch`` on PATH.
+
+    An i386 VM with more than 4G runs in qemu-system-x86_64, as a 32-bit PAE kernel runs
+    on 64-bit hardware: qemu-system-i386 (TCG) cannot use RAM above 4G (Debian's 686-pae
+    6.1 faults in kernel_init_pages with the default CPU, and its first process hangs
+    with any other; the same kernel and programs dump in qemu-system-x86_64).
+    """
     import shutil  # lazy: only when a file is spooled or written
 
     if explicit is not None:
@@ -49,7 +55,8 @@ def find_qemu(arch: str, explicit: str | None) -> str:
         if not os.path.isfile(explicit) or not os.access(explicit, os.X_OK):
             raise InputError(explicit, "QEMU is not an executable file")
         return explicit
-    name = QEMU_FOR_ARCH.get(arch)
+    name = QEMU_FOR_ARCH["x86_64" if arch == "i386" and memory_mb > 4096 else arch] \
+        if arch in QEMU_FOR_ARCH else None
     if name is None:
         raise InputError("--arch", f"rehearsals support {', '.join(QEMU_FOR_ARCH)}, not {arch}")
     found = shutil.which(name)

@@ -56,9 +56,10 @@ class Images:
     built_seconds: float = field(default=0.0, compare=False)
 
 
-def find_tools(arch: str, qemu_path: str | None, accel: str, guest_root: str | None = None) -> Tools:
+def find_tools(arch: str, qemu_path: str | None, accel: str, guest_root: str | None = None,
+               memory_mb: int = 0) -> Tools:
     """QEMU for ``arch`` and the programs the VM runs: the host's, or those of ``guest_root``."""
-    binary = qemu.find_qemu(arch, qemu_path)
+    binary = qemu.find_qemu(arch, qemu_path, memory_mb)
     where = f" in {guest_root}" if guest_root else ""
     hint = (f" (.ci/fetch-rehearse-parts {arch} unpacks Debian's {arch} packages)" if guest_root else "")
     busybox = find_program("busybox", root=guest_root)

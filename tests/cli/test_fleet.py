@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kcheck import __version__
+
 from fleet_helpers import HOSTS, ROOT, TREES, preflight_report, schema_validator, write_reports
 
 
@@ -44,7 +46,7 @@ def test_text_rollup_groups_by_verdict_and_reason(kcheck, fleet_dir):
     done = kcheck("fleet", str(fleet_dir))
     assert done.returncode == 1, done.stderr       # two hosts will not capture
     lines = done.stdout.splitlines()
-    assert lines[0] == "kcheck fleet: 4 hosts from 4 of 4 report files (kcheck 0.1.0)"
+    assert lines[0] == f"kcheck fleet: 4 hosts from 4 of 4 report files (kcheck {__version__})"
     assert lines[1].startswith("  2 hosts will NOT capture: 1 ")
     assert "(KH002)" in lines[1] and "(KH007)" in lines[1]
     assert lines[2] == "  2 hosts will capture"

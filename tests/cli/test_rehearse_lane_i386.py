@@ -84,3 +84,18 @@ def test_region_beyond_the_512m_window_is_never_reserved(kcheck, tmp_path):
     assert outcome["stage"] is None and not outcome["captured"]
     assert "No suitable area found" in outcome["failure"], outcome["failure"]
     assert "KB011" in report["static"]["errors"]
+
+
+def test_pae_elf32_headers_above_4g_dump_with_the_high_memory_wrong(kcheck, tmp_path):
+    """KX017 is a warning, not an error: with --elf32-core-headers and 5G, kexec-tools truncates
+    the above-4G range's address (crashdump-elf.c), yet the dump is written and its log read.
+
+    5G runs in qemu-system-x86_64: qemu-system-i386 cannot use RAM above 4G.
+    """
+    kexec = KEXEC.replace(" -p ", " -p --elf32-core-headers ")
+    report = _rehearse(kcheck, tmp_path, "686-pae", HEALTHY, kexec, "--vm-memory", "5G")
+    outcome = report["outcome"]
+    assert report["vm"]["qemu"].endswith("qemu-system-x86_64"), report["vm"]
+    assert outcome["stage"] == "dump-readable" and outcome["vmcore_class"] == "ELF32", outcome
+    assert outcome["vmcore_size"] > 4 << 30
+    assert "KX017" in report["static"]["warnings"] and report["static"]["captures"] is True

@@ -165,3 +165,17 @@ def test_headless_2_6_13_config_has_its_arch_from_its_own_symbols(tmp_path: Path
     assert report["inputs"]["capture"]["arch"] == "i386"
     assert report["inputs"]["capture"]["arch_source"].startswith("config symbols (CONFIG_")
     assert "KC007" in {f["rule"] for f in report["findings"]}
+
+
+def test_a_small_region_without_the_capture_image_is_never_ok() -> None:
+    """crashkernel=40M on a 64-bit 6.1 kernel: only the image can tell whether a capture kernel
+    runs there (Debian's needs 88M+, rehearsed), so without it the report is INCOMPLETE."""
+    kexec = "kexec -p /boot/vmlinuz --initrd=/boot/initrd.img --append='root=/dev/sda1 1 irqpoll nr_cpus=1 reset_devices'"
+    args = (*SYSTEM_ONLY, "--kexec", kexec)
+    small = run_kcheck("check", *args, "--cmdline", "root=/dev/sda1 ro crashkernel=40M")
+    last = small.stdout.splitlines()[-1]
+    assert last.startswith("INCOMPLETE: ") and "depends on its image" in last, small.stdout
+    assert run_kcheck("check", *args, "--cmdline", "root=/dev/sda1 ro crashkernel=40M",
+                      "--require-complete").returncode == 1
+    big = run_kcheck("check", *args, "--cmdline", "root=/dev/sda1 ro crashkernel=256M")
+    assert "depends on its image" not in big.stdout

@@ -1,7 +1,8 @@
 """Materialise a rule case (a base set-up plus edits) and evaluate it.
 
 A case file ``tests/rules/<ID>.toml`` holds a ``[pass]`` and a ``[fail]``
-set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>.  Each names a
+set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>, and optionally
+``[[undecided]]`` and ``[[not_applicable]]`` ones.  Each names a
 ``base`` (a correct set-up from fixtures/) and edits:
 
 * ``system`` / ``capture``: ``{ SYMBOL = "value" }``; ``"n"`` writes

@@ -1,4 +1,9 @@
-"""Every rule has a passing and a failing set-up, and behaves on both."""
+"""Every rule has a passing and a failing set-up, and behaves on both.
+
+A case file may also hold ``[[undecided]]`` set-ups (the rule may apply but the inputs
+cannot judge it: the report is INCOMPLETE) and ``[[not_applicable]]`` ones (judged: it has
+nothing to say), each with optional ``reason_contains``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ def _cases() -> list[tuple[str, str, int, dict]]:
     out = []
     for path in sorted(CASES.glob("*.toml")):
         document = tomllib.loads(path.read_text())
-        for kind in ("pass", "fail"):
+        for kind in ("pass", "fail", "undecided", "not_applicable"):
             entries = document.get(kind, [])
             for index, case in enumerate(entries if isinstance(entries, list) else [entries]):
                 out.append((path.stem, kind, index, case))
@@ -40,6 +45,14 @@ def test_rule_case(rule_id: str, kind: str, index: int, case: dict, tmp_path: Pa
     if base_setup(case.get("base", "2.6.13")) is None:
         pytest.skip(f"base {case['base']} needs the Debian corpus: run .ci/fetch-corpus")
     result = evaluate_case(rule_id, case, tmp_path)
+    if kind in ("undecided", "not_applicable"):
+        # Skipped either way; only an undecided rule leaves the report INCOMPLETE.
+        assert result.status is Status.SKIP, f"{rule_id} {kind}[{index}]: {result.status}"
+        assert (result.undecided is not None) is (kind == "undecided"), \
+            f"{rule_id} {kind}[{index}]: undecided={result.undecided!r} ({result.reason})"
+        for text in case.get("reason_contains", []):
+            assert text in result.reason
+        return
     expected = Status.PASS if kind == "pass" else Status.FAIL
     assert result.status is expected, f"{rule_id} {kind}[{index}]: {result.status} {result.reason}"
     if kind == "fail":
