@@ -2,8 +2,9 @@
 
 The model is :mod:`kcheck.domain.capture_memory` with the constants measured
 by rehearsals (calibration/capture-memory.toml); this module feeds it the
-set-up's capture kernel (init_size or PT_LOAD span) and the initrd the kexec
-command loads, read as the kernel unpacks it (kcheck.inputs.initrd).
+set-up's capture kernel (init_size or PT_LOAD span), its architecture, and
+the initrd the kexec command loads, read as the kernel unpacks it
+(kcheck.inputs.initrd), whose listing says which working set applies.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kcheck.domain.arch import matches
-from kcheck.domain.capture_memory import RunNeed, comfortable_size, run_need
+from kcheck.domain.capture_memory import NotMeasured, RunNeed, run_need
 from kcheck.domain.crashkernel_advice import MIN_SIZE
 from kcheck.domain.errors import KcheckError
 from kcheck.domain.units import human_size
@@ -39,6 +40,10 @@ class NotComputable(Exception):
         self.why = why
 
 
+class NotJudged(NotComputable):
+    """The inputs are there but the calibration cannot judge them (an arch never rehearsed)."""
+
+
 def capture_run_need(setup: Setup) -> RunNeed:
     """The capture kernel's run-time need for this set-up."""
     image = setup.capture.image
@@ -47,33 +52,45 @@ def capture_run_need(setup: Setup) -> RunNeed:
     kernel = footprint(image)
     if not kernel:
         raise NotComputable("--capture-image")
+    arch = setup.capture.arch or setup.system.arch
+    if arch is None:
+        raise NotComputable("--arch")
     # Lazy: the calibration is TOML (tomllib costs a check without images ~5 ms) and
     # the initrd reader is needed only when there is a capture image to size.
     from kcheck.inputs.calibration import capture_memory_model
     from kcheck.inputs.initrd import read_initrd  # lazy: the initramfs reader, with an image only
 
     initrd_file = initrd_unpacked = 0
+    kind, why = "unknown", "no initrd"
     kexec = setup.kexec
     if kexec is not None and kexec.initrd:
         try:
             info = read_initrd(kexec.initrd)
         except KcheckError as exc:
-            lower = run_need(capture_memory_model(), kernel=kernel, initrd_file=0, initrd_unpacked=0)
+            try:  # the kind cannot be told either: the lightest working set, as for "unknown"
+                lower = run_need(capture_memory_model(), arch=arch, kind="unknown", kernel=kernel,
+                                 initrd_file=0, initrd_unpacked=0, kind_why="initrd unreadable")
+            except NotMeasured as unmeasured:
+                raise NotJudged(str(unmeasured)) from None
             raise NotComputable(INITRD_HERE, lower, exc.message) from None
         initrd_file, initrd_unpacked = info.size, info.unpacked_bytes
-    return run_need(capture_memory_model(), kernel=kernel, initrd_file=initrd_file,
-                    initrd_unpacked=initrd_unpacked)
+        kind, why = info.kind, info.kind_why
+    try:
+        return run_need(capture_memory_model(), arch=arch, kind=kind, kernel=kernel, initrd_file=initrd_file,
+                        initrd_unpacked=initrd_unpacked, kind_why=why)
+    except NotMeasured as exc:
+        raise NotJudged(str(exc)) from None
 
 
 def run_fact(setup: Setup, name: str) -> object:
-    """``run_needed``, ``run_comfortable`` (needed + margin) or ``run_detail``."""
-    need = capture_run_need(setup)  # first: it raises before the calibration is read
+    """``run_needed``, ``run_comfortable`` (needed + margin), ``run_detail`` or ``run_working_set``."""
+    need = capture_run_need(setup)
     if name == "run_needed":
         return need.minimum
     if name == "run_comfortable":
-        from kcheck.inputs.calibration import capture_memory_model  # lazy: read by capture_run_need already
-
-        return comfortable_size(capture_memory_model(), need)
+        return need.comfortable
+    if name == "run_working_set":
+        return need.working_set
     return need.describe()
 
 
@@ -97,6 +114,8 @@ def judged_run_fact(setup: Setup, name: str) -> object:
         raise MissingInput("--capture-image")
     try:
         return run_fact(setup, name)
+    except NotJudged as exc:
+        raise Unknown(exc.args[0], f"kexec.{name}", undecided=True) from None
     except NotComputable as exc:
         lower = exc.lower
         if lower is None:
@@ -108,7 +127,7 @@ def judged_run_fact(setup: Setup, name: str) -> object:
         if name == "run_needed":
             return lower.minimum
         if name == "run_comfortable":
-            from kcheck.inputs.calibration import capture_memory_model  # lazy: read by capture_run_need already
-
-            return comfortable_size(capture_memory_model(), lower)
+            return lower.comfortable
+        if name == "run_working_set":
+            return lower.working_set
         return f"{lower.describe()}, at least: the initrd is not counted ({exc.why})"

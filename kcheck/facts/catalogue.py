@@ -267,6 +267,8 @@ KEXEC = (
           _run("run_needed")),
     _fact("kexec.run_comfortable", "bytes", "kexec.run_needed with the model's margin", _run("run_comfortable")),
     _fact("kexec.run_detail", "str", "kexec.run_needed spelt out", _run("run_detail")),
+    _fact("kexec.run_working_set", "str", "which measured working set (arch, kind of capture initrd) "
+          "kexec.run_needed and kexec.run_comfortable count, and why", _run("run_working_set")),
 ) + tuple(_fact(f"kexec.root.{name}", kind, doc, _root(name)) for name, kind, doc in ROOT) + (
     _fact("kexec.append.text", "str|None", "the capture kernel's command line, as kexec-tools builds it",
          lambda setup, _: c.text if (c := _append(setup)) else None),
@@ -323,6 +325,7 @@ HOST = (
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),
     ("capture.run_size", "bytes", "memory the capture kernel needs to run (the rehearsal-calibrated model)"),
     ("capture.run_detail", "str|None", "capture.run_size spelt out: kernel, initrd packed and unpacked, base"),
+    ("capture.run_working_set", "str|None", "which measured working set capture.run_size counts (the service's kind)"),
     ("vmcoreinfo", "bool", "/sys/kernel/vmcoreinfo exists: the running kernel exports VMCOREINFO"),
     ("dm_crypt.keys", "int|None", "LUKS volume keys registered for the capture kernel "
      "(/sys/kernel/config/crash_dm_crypt_keys/count; None: no such directory)"),

@@ -18,7 +18,9 @@ import os
 import re
 from typing import Any
 
-from kcheck.domain.capture_memory import run_need
+from kcheck.domain import arch as arches
+from kcheck.domain.capture_memory import NotMeasured, run_need
+from kcheck.domain.initrd_kind import SERVICE_KINDS
 from kcheck.domain.errors import InputError, KcheckError
 from kcheck.domain.records import field, record
 from kcheck.inputs.hostfs import HostRoot
@@ -93,6 +95,15 @@ class HostFacts:
     vmcoreinfo: bool = False
     #: Keys the kdump service registered for a LUKS dump target (/sys/kernel/config/crash_dm_crypt_keys/count).
     dm_crypt_keys: int | None = None
+
+    @property
+    def arch(self) -> str | None:
+        """The running kernel's architecture: its config's symbols, else the release's suffix."""
+        data = self.config_data
+        found = arches.from_config(data.get, data.header_arch) if data is not None else None
+        if found is None and self.release:
+            found = arches.canonical(self.release.replace(".", "-").rsplit("-", 1)[-1])
+        return found
 
     @property
     def iomem_readable(self) -> bool:
@@ -181,20 +192,23 @@ class HostFacts:
             missing = Unknowable(self.image_unreadable or "the capture kernel image is not known")
             return {"capture.image_size": missing, "capture.image_how": None,
                     "capture.initrd_size": self.initrd_size, "capture.load_size": missing,
-                    "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None}
+                    "capture.load_detail": None, "capture.run_size": missing, "capture.run_detail": None,
+                    "capture.run_working_set": None}
         initrd = self.initrd_size or 0
         load = load_size(self.image.size, initrd)
-        run, run_detail = self._run_need(initrd)
+        run, run_detail, working_set = self._run_need(initrd)
         initrd_part = (f"{format_size(initrd)} initrd" if self.initrd_size is not None
                        else "an initrd not built yet (counted as 0)")
         detail = (f"{format_size(self.image.size)} for {self.capture_kernel} ({self.image.how}) "
                   f"+ {initrd_part} + 1M for purgatory and headers")
         return {"capture.image_size": self.image.size, "capture.image_how": self.image.how,
                 "capture.initrd_size": self.initrd_size, "capture.load_size": load,
-                "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail}
+                "capture.load_detail": detail, "capture.run_size": run, "capture.run_detail": run_detail,
+                "capture.run_working_set": working_set}
 
-    def _run_need(self, initrd: int) -> tuple[int, str]:
-        """What the capture kernel needs to run (the rehearsal-calibrated model), and its terms."""
+    def _run_need(self, initrd: int) -> tuple[int | Unknowable, str | None, str | None]:
+        """What the capture kernel needs to run (the rehearsal-calibrated model), its terms and working
+        set: the service's kind (kcheck.domain.initrd_kind.SERVICE_KINDS), the running kernel's arch."""
         from kcheck.inputs.calibration import capture_memory_model  # lazy: tomllib, only for the run-time need
 
         assert self.image is not None
@@ -202,12 +216,20 @@ class HostFacts:
         guessed = unpacked is None and initrd > 0
         if unpacked is None:
             unpacked = INITRD_FACTOR * initrd     # kdumpctl's ratio, when the initrd cannot be read
-        need = run_need(capture_memory_model(), kernel=self.image.size, initrd_file=initrd,
-                        initrd_unpacked=unpacked)
+        name, arch = (self.service.name if self.service else None), self.arch
+        kind = SERVICE_KINDS.get(name or "", "unknown")
+        if arch is None:
+            return Unknowable("the running kernel's architecture is unknown (no config, no release suffix)"), None, None
+        try:
+            need = run_need(capture_memory_model(), arch=arch, kind=kind, kernel=self.image.size,
+                            initrd_file=initrd, initrd_unpacked=unpacked,
+                            kind_why=f"{name} service" if name else "no kdump service")
+        except NotMeasured as exc:
+            return Unknowable(str(exc)), None, None
         detail = need.describe()
         if guessed:
             detail += "; the initrd could not be read, so its unpacked size is taken as 3 x its file"
-        return need.minimum, detail
+        return need.minimum, detail, need.working_set
 
 
 def _boot_enabled(service: KdumpService | None) -> Any:

@@ -7,7 +7,9 @@ in place and decompresses anything else by its magic; the files land in a
 tmpfs, so while unpacking the kernel holds the compressed initrd *and* the
 unpacked files at once.  This reader measures both, streaming, with the
 output capped, so a capture kernel's memory need can be computed without
-holding the initrd in memory.
+holding the initrd in memory.  The same pass notes the few file names (and
+the small ``/init``) that tell what kind of initrd it is
+(kcheck.domain.initrd_kind), for the working set the capture kernel needs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 
 from kcheck.domain.errors import InputError
+from kcheck.domain.initrd_kind import INIT_LIMIT, initrd_kind, is_init, marker_of
 from kcheck.domain.memory import PAGE_SIZE
 from kcheck.inputs.files import check_regular
 from kcheck.domain.records import record
@@ -36,6 +39,9 @@ class Archive:
     files: int
     data_bytes: int           # sum of the files' sizes
     unpacked_bytes: int       # the files in the tmpfs, each rounded up to a page
+    markers: frozenset[str] = frozenset()   # kcheck.domain.initrd_kind.marker_of hits
+    has_init: bool = False
+    init: bytes | None = None               # its last /init, when at most INIT_LIMIT bytes
 
 
 @record
@@ -48,6 +54,8 @@ class InitrdInfo:
     files: int
     data_bytes: int
     unpacked_bytes: int       # what the files take in the tmpfs: each rounded up to a page
+    kind: str = "unknown"     # kcheck.domain.capture_memory.KINDS, from the listing
+    kind_why: str = ""
 
     @property
     def compressed(self) -> bool:
@@ -66,12 +74,23 @@ class _Cpio:
         self.data = 0
         self.pages = 0
         self.ended = False   # saw TRAILER!!! (a following archive may start)
+        self.markers: set[str] = set()
+        self.has_init = False
+        self.init: bytes | None = None
+        self._init_left = 0
+        self._init_parts: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
         self.buffer += chunk
         while True:
             if self.skip:
                 cut = min(self.skip, len(self.buffer))
+                if self._init_left:
+                    take = min(cut, self._init_left)
+                    self._init_parts.append(self.buffer[:take])
+                    self._init_left -= take
+                    if not self._init_left:
+                        self.init = b"".join(self._init_parts)
                 self.buffer = self.buffer[cut:]
                 self.skip -= cut
                 if self.skip:
@@ -104,10 +123,19 @@ class _Cpio:
                     return
                 continue
             self.ended = False
+            text = name.decode("utf-8", "replace")
+            marker = marker_of(text)
+            if marker is not None:
+                self.markers.add(marker)
             if mode & 0o170000 == 0o100000:
                 self.files += 1
                 self.data += size
                 self.pages += (size + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+                if is_init(text):
+                    # a later /init replaces this one, as the kernel's unpacker overwrites it
+                    self.has_init, self._init_parts = True, []
+                    self.init = b"" if size == 0 else None
+                    self._init_left = size if size <= INIT_LIMIT else 0
             self.skip = size + (-size % 4)
 
 
@@ -178,7 +206,11 @@ def read_initrd(path: str) -> InitrdInfo:
         raise InputError(path, "not an initramfs: the file is empty")
     files = sum(a.files for a in archives)
     data = sum(a.data_bytes for a in archives)
-    return InitrdInfo(path, size, tuple(archives), files, data, sum(a.unpacked_bytes for a in archives))
+    markers = frozenset().union(*(a.markers for a in archives))
+    inits = [a.init for a in archives if a.has_init]
+    kind, why = initrd_kind(markers, inits[-1] if inits else None)
+    return InitrdInfo(path, size, tuple(archives), files, data, sum(a.unpacked_bytes for a in archives),
+                      kind, why)
 
 
 def _read_archive(path: str, handle, offset: int, kind: str, budget: int) -> tuple[Archive, int]:  # type: ignore[no-untyped-def]
@@ -192,7 +224,7 @@ def _read_archive(path: str, handle, offset: int, kind: str, budget: int) -> tup
                 break
         # the archive ends at its trailer; bytes left in the parser belong to what follows
         used -= len(parser.buffer)
-        return Archive(offset, kind, used, parser.files, parser.data, parser.pages), used
+        return _archive(parser, offset, kind, used), used
     decoder = _decompressor(kind)
     used = 0
     produced = 0
@@ -213,4 +245,9 @@ def _read_archive(path: str, handle, offset: int, kind: str, budget: int) -> tup
                 raise InputError(path, f"truncated {kind} data in the initrd")
     except errors as exc:
         raise InputError(path, f"corrupt {kind} data in the initrd ({exc})") from None
-    return Archive(offset, kind, used, parser.files, parser.data, parser.pages), used
+    return _archive(parser, offset, kind, used), used
+
+
+def _archive(parser: _Cpio, offset: int, kind: str, used: int) -> Archive:
+    return Archive(offset, kind, used, parser.files, parser.data, parser.pages,
+                   frozenset(parser.markers), parser.has_init, parser.init)

@@ -107,7 +107,8 @@ def _static_minimum_mb(initrd) -> int:
 
     info = read_initrd(str(initrd))
     image = read_image(str(debian_image()))
-    need = run_need(capture_memory_model(), kernel=image.setup_header.init_size,
+    assert info.kind == "probe", info.kind_why
+    need = run_need(capture_memory_model(), arch="x86_64", kind=info.kind, kernel=image.setup_header.init_size,
                     initrd_file=info.size, initrd_unpacked=info.unpacked_bytes)
     return need.minimum >> 20
 

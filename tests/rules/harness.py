@@ -12,7 +12,9 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>, and optionally
 * ``memory``, ``kernel_version``, ``arch``, ``kexec_tools_version``: as the CLI options;
 * ``capture_initrd``: ``{ unpacked = "60M" }`` writes a real initrd (a gzip'd
   cpio holding one file of that many zero bytes) and points the kexec
-  command's ``--initrd=`` at it;
+  command's ``--initrd=`` at it; ``kind = "kdump-tools"`` lays it out as
+  initramfs-tools does (conf/initramfs.conf, scripts/), ``"dracut-kdump"`` as
+  dracut with kdump-utils' module, ``"probe"`` with kcheck's probe /init;
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
@@ -173,8 +175,23 @@ def host_tree(case: dict[str, Any], tmp: Path) -> Path:
     return root
 
 
+#: the files that make an initrd of each kind (kcheck.domain.initrd_kind), as those tools lay them out
+INITRD_LAYOUTS: dict[str, dict[str, bytes]] = {
+    "unknown": {"init": b"#!/bin/sh\nexec /sbin/init\n"},
+    "kdump-tools": {"init": b"#!/bin/sh\n. /scripts/functions\n", "conf/initramfs.conf": b"MODULES=dep\n",
+                    "conf/arch.conf": b"DPKG_ARCH=amd64\n", "scripts/functions": b"_log_msg() { :; }\n",
+                    "scripts/local": b"mountroot() { :; }\n",
+                    "scripts/local-bottom/kdump-sysctl": b"#!/bin/sh\n", "etc/kdump/sysctl.conf": b"vm.nr_hugepages=0\n"},
+    "dracut-kdump": {"init": b"#!/usr/lib/systemd/systemd\n", "usr/lib/dracut/modules.txt": b"kdumpbase\n",
+                     "usr/bin/kdump.sh": b"#!/bin/sh\n", "lib/kdump/kdump-lib-initramfs.sh": b"#!/bin/sh\n",
+                     "etc/kdump.conf": b"path /var/crash\n"},
+    "probe": {"init": b"#!/bin/sh\nsay() { echo \"@@kcheck:t:$*\"; }\nsay capture-booted\n"},
+}
+
+
 def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
-    """A gzip'd newc initrd with one file of ``unpacked`` zero bytes (small on disk, large unpacked)."""
+    """A gzip'd newc initrd of ``kind``'s layout with one file of ``unpacked`` zero bytes
+    (small on disk, large unpacked)."""
     import gzip
 
     from kcheck.rehearse.cpio import CpioWriter
@@ -183,7 +200,8 @@ def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
     path = tmp / "initrd.img"
     with gzip.open(path, "wb", compresslevel=1) as out:
         writer = CpioWriter(out)  # type: ignore[arg-type]
-        writer.data("init", b"#!/bin/sh\n", 0o755)
+        for name, data in INITRD_LAYOUTS[spec.get("kind", "unknown")].items():
+            writer.data(name, data, 0o755 if data.startswith(b"#!") else 0o644)
         writer.data("usr/share/blob", bytes(size))
         writer.close()
     return str(path)
