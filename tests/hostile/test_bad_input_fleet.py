@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kcheck import __version__
+
 from fleet_helpers import preflight_report, run_measured, schema_validator, write_reports
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>\x1b[31m\x07]]>&amp;\x00\ud800\u202eevil'
@@ -114,10 +116,10 @@ def test_reports_of_another_kcheck_version_are_rolled_up_and_named(kcheck, tmp_p
     older["future_field"] = {"added": "later"}       # new fields may be added within a schema version
     done = kcheck("fleet", str(write_reports(tmp_path / "r", {"new": good, "old": older})), "--format", "json")
     data = json.loads(done.stdout)
-    assert data["versions"] == [{"version": "0.0.9", "hosts": 1}, {"version": "0.1.0", "hosts": 1}]
-    assert {h["host"]: h["kcheck_version"] for h in data["hosts"]} == {"new": "0.1.0", "old": "0.0.9"}
+    assert data["versions"] == [{"version": "0.0.9", "hosts": 1}, {"version": __version__, "hosts": 1}]
+    assert {h["host"]: h["kcheck_version"] for h in data["hosts"]} == {"new": __version__, "old": "0.0.9"}
     text = kcheck("fleet", str(tmp_path / "r")).stdout.splitlines()[0]
-    assert text.endswith("(kcheck 0.0.9 (1), kcheck 0.1.0 (1))")
+    assert text.endswith(f"(kcheck 0.0.9 (1), kcheck {__version__} (1))")
 
 
 def hostile_report(good: dict) -> dict:
