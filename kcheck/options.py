@@ -126,7 +126,7 @@ RULE_ID_ARGUMENT = typer.Argument(..., metavar="ID", help="Rule id (KC001) or na
 
 # --- kcheck rehearse (issue 11) ---
 REHEARSE_SYSTEM_IMAGE_OPTION = typer.Option(
-    None, "--system-image", metavar="PATH", help="The system kernel's bzImage, booted in the VM.")
+    None, "--system-image", metavar="PATH", help="The system kernel's bzImage (arm64: Image), booted in the VM.")
 REHEARSE_CAPTURE_IMAGE_OPTION = typer.Option(
     None, "--capture-image", metavar="PATH", help="The file kexec loads as the capture kernel (default: the system image).")
 CAPTURE_INITRD_OPTION = typer.Option(
@@ -146,6 +146,6 @@ FIND_MIN_OPTION = typer.Option(
 GUEST_ROOT_OPTION = typer.Option(
     None, "--guest-root", metavar="DIR",
     help="Take busybox, kexec and makedumpfile (and their libraries) from this directory, for a VM "
-         "of another architecture than the host (.ci/fetch-rehearse-parts i386 unpacks Debian's).")
+         "of another architecture than the host (.ci/fetch-rehearse-parts i386 arm64 unpacks Debian's).")
 QUIET_PROGRESS_OPTION = typer.Option(False, "--no-progress", help="No stage-by-stage progress on stderr.")
 REHEARSE_FORMAT_OPTION = typer.Option(RehearseFormat.text, "--format", help="Report format.")

@@ -89,3 +89,24 @@ def missing_i386_parts() -> str | None:
 
 
 requires_i386_rehearsal = pytest.mark.skipif(missing_i386_parts() is not None, reason=missing_i386_parts() or "")
+
+
+def arm64_parts() -> Path | None:
+    """The arm64 kernels (Debian 12's 6.1 and 6.12) and guest root .ci/fetch-rehearse-parts unpacks."""
+    from corpus import _root
+
+    part = _root() / "rehearse-arm64"
+    wanted = ("SHA256SUMS", "vmlinuz-6.1-arm64", "vmlinuz-6.12-arm64", "root/sbin/kexec", "root/bin/busybox")
+    return part if all((part / name).exists() for name in wanted) else None
+
+
+def missing_arm64_parts() -> str | None:
+    """Why an arm64 rehearsal cannot run here, or None."""
+    if shutil.which("qemu-system-aarch64") is None:
+        return "qemu-system-aarch64 not installed (.ci/setup-host installs qemu-system-arm)"
+    if arm64_parts() is None:
+        return "Debian's arm64 kernels and programs are not in the corpus (run .ci/fetch-rehearse-parts arm64)"
+    return None
+
+
+requires_arm64_rehearsal = pytest.mark.skipif(missing_arm64_parts() is not None, reason=missing_arm64_parts() or "")

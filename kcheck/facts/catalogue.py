@@ -319,7 +319,7 @@ HOST = (
     ("capture.initrd_rebuilt", "bool", "the service builds its own initrd when it starts (kdumpctl)"),
     ("capture.file_syscall", "bool", "the service loads with kexec_file_load"),
     ("capture.image_size", "bytes", "memory the capture kernel needs: bzImage init_size, ELF PT_LOAD, or file size"),
-    ("capture.image_how", "str|None", "where capture.image_size comes from: init_size, PT_LOAD, file size"),
+    ("capture.image_how", "str|None", "where capture.image_size comes from: init_size, image_size (arm64), PT_LOAD, file size"),
     ("capture.initrd_size", "bytes|None", "size of the capture initrd"),
     ("capture.load_size", "bytes", "memory kexec needs in the region: kernel + initrd + 1M, page-aligned"),
     ("capture.load_detail", "str|None", "capture.load_size spelt out"),

@@ -31,8 +31,11 @@ def load_range(image: KernelImage) -> tuple[int, int] | None:
 
 
 def footprint(image: KernelImage) -> int | None:
-    """Memory the kernel needs where it is loaded: bzImage init_size, or the PT_LOAD span."""
+    """Memory the kernel needs where it is loaded: bzImage init_size, arm64 Image image_size
+    (booting.rst: the image with its bss, which kexec-tools places in the region), or the PT_LOAD span."""
     init_size = image.setup_header.init_size if image.setup_header is not None else None
+    if image.arm64_header is not None:
+        init_size = image.arm64_header.image_size or None     # 0: before 3.17, not given
     segments = image.elf.segments if image.elf is not None else ()
     return kernel_footprint(init_size, ((s.p_paddr, s.p_memsz) for s in segments))
 

@@ -8,8 +8,11 @@ reads just enough of the file to know it:
   set itself up (Documentation/x86/boot.rst).  kexec-tools places the kernel
   at an aligned address in the region and needs ``PAGE_ALIGN(init_size)``
   there (kexec-bzImage64.c).
+* arm64 Image (magic ``ARM\x64`` at 0x38): ``image_size`` (offset 0x10), the
+  image with its bss (Documentation/arm64/booting.rst), which kexec-tools
+  places in the region (kexec-image-arm64.c).
 * ELF vmlinux: the span of its PT_LOAD segments.
-* anything else (an older bzImage, an arm64 Image, a compressed file): the
+* anything else (an older bzImage or arm64 Image, a compressed file): the
   file size, a lower bound, and said so in ``how``.
 
 Both sizes are :func:`kcheck.domain.memory.kernel_footprint`, the function
@@ -33,7 +36,7 @@ PT_LOAD = 1
 @record
 class ImageMemory:
     size: int
-    how: str  # "init_size", "PT_LOAD", "file size"
+    how: str  # "init_size", "image_size", "PT_LOAD", "file size"
     invalid: str | None = None  # why the program headers cannot be those of a kernel image
 
 
@@ -45,6 +48,10 @@ def image_memory(head: bytes, file_size: int) -> ImageMemory:
             init_size = struct.unpack_from("<I", head, 0x260)[0]
             if init_size:
                 return ImageMemory(kernel_footprint(init_size, ()) or 0, "init_size")
+    if len(head) >= 0x40 and head[0x38:0x3C] == b"ARM\x64":
+        image_size = struct.unpack_from("<Q", head, 0x10)[0]
+        if image_size:
+            return ImageMemory(kernel_footprint(image_size, ()) or 0, "image_size")
     if head[:4] == b"\x7fELF":
         try:
             segments = _elf_load_segments(head, file_size)

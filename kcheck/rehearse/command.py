@@ -17,7 +17,7 @@ from typing import Any
 
 from kcheck.domain.errors import InputError
 from kcheck.domain.records import field, record, replace
-from kcheck.rehearse.plan import Plan, boot_line, kexec_argv, success_regex
+from kcheck.rehearse.plan import CONSOLE_FOR_ARCH, Plan, boot_line, kexec_argv, success_regex
 from kcheck.rehearse.report import RENDERERS, RehearsalReport
 from kcheck.domain.units import parse_number
 from kcheck.inputs.initrd import read_initrd
@@ -26,7 +26,9 @@ from kcheck.rehearse.findmin import find_min_crashkernel
 
 MiB = 1 << 20
 #: architectures whose kernels kcheck boots in QEMU (qemu.QEMU_FOR_ARCH has the binaries)
-REHEARSED_ARCHES = ("x86_64", "i386")
+REHEARSED_ARCHES = ("x86_64", "i386", "arm64")
+#: the image format QEMU's -kernel and kexec-tools both take, per architecture
+IMAGE_FORMAT_FOR_ARCH = {"x86_64": "bzImage", "i386": "bzImage", "arm64": "arm64-Image"}
 
 
 @record
@@ -92,29 +94,50 @@ def prepare(request: RehearseRequest) -> tuple[Plan, Any, Any]:
     memory_mb = _size_mb(request.vm_memory, "--vm-memory")
     check_request = _check_request(request, memory_mb)
     setup = read_setup(check_request)
+    arch = _vm_arch(request, setup)
     for role, kernel in (("--system-image", setup.system), ("--capture-image", setup.capture)):
         image = kernel.image
         where = (request.capture_image if role == "--capture-image" and request.capture_image
                  else request.system_image or role)
-        if image is not None and image.format.value != "bzImage":
-            raise InputError(where, f"rehearsals boot x86 bzImages; this is a {image.format.value}")
-        if image is not None and image.arch not in (None, *REHEARSED_ARCHES):
-            raise InputError(where, f"rehearsals run {' and '.join(REHEARSED_ARCHES)} kernels; this one is {image.arch}")
+        if image is None:
+            continue
+        if image.arch not in (None, *REHEARSED_ARCHES):
+            raise InputError(where, f"rehearsals run {', '.join(REHEARSED_ARCHES)} kernels; this one is {image.arch}")
+        if image.arch not in (None, arch):
+            raise InputError(where, f"an {image.arch} kernel cannot be kexec'd from the {arch} system kernel")
+        wanted = IMAGE_FORMAT_FOR_ARCH[arch]
+        if image.format.value != wanted:
+            what = f"rehearsals of {arch} kernels boot an {wanted}" if image.arch else \
+                "rehearsals boot an x86 bzImage or an arm64 Image"
+            raise InputError(where, f"{what} (what QEMU's -kernel and kexec both take); "
+                             f"this is a {image.format.value}")
     if request.guest_root is not None and not os.path.isdir(request.guest_root):
         raise InputError(request.guest_root, "--guest-root is not a directory")
     if request.capture_initrd is not None:
         read_initrd(request.capture_initrd)
-    boot, boot_added = boot_line(setup.cmdline.text if setup.cmdline else None)
+    console = CONSOLE_FOR_ARCH[arch]
+    boot, boot_added = boot_line(setup.cmdline.text if setup.cmdline else None, console=console)
     kexec_text = setup.kexec.text
-    argv, kernel_path, initrd_path, kexec_added = kexec_argv(kexec_text, boot, setup.kexec_source)
+    argv, kernel_path, initrd_path, kexec_added = kexec_argv(kexec_text, boot, setup.kexec_source, console)
     plan = Plan(system_image=request.system_image,
                 boot_cmdline=boot, kexec_argv=tuple(argv),
                 capture_image=request.capture_image or request.system_image,
                 capture_image_path=kernel_path, initrd_path=initrd_path,
                 capture_initrd=request.capture_initrd, overlay_probe=request.overlay_probe,
                 success_pattern=request.success_pattern, memory_mb=memory_mb, cpus=request.vm_cpus,
-                timeout=request.timeout, additions=tuple(boot_added + kexec_added))
+                timeout=request.timeout, additions=tuple(boot_added + kexec_added), arch=arch,
+                console=console)
     return plan, setup, check_request
+
+
+def _vm_arch(request: RehearseRequest, setup: Any) -> str:
+    """The VM's architecture: the system kernel image's (x86_64 when the image does not say)."""
+    image = setup.system.image
+    arch = image.arch if image is not None and image.arch else "x86_64"
+    if arch not in REHEARSED_ARCHES:
+        raise InputError(request.system_image or "--system-image",
+                         f"rehearsals run {', '.join(REHEARSED_ARCHES)} kernels; this one is {arch}")
+    return arch
 
 
 def _as_loaded(check_request: Any, plan: Plan, images: Any) -> tuple[Any, Any]:
@@ -164,9 +187,8 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | None = None) -> RehearsalReport:
     plan, setup, check_request = prepare(request)
-    arch = setup.system.image.arch if setup.system.image is not None else "x86_64"
-    tools = runner.find_tools(arch or "x86_64", request.qemu, request.accel, request.guest_root,
-                             plan.memory_mb)
+    arch = plan.arch
+    tools = runner.find_tools(arch, request.qemu, request.accel, request.guest_root, plan.memory_mb)
     log: list[str] | None = [] if request.console_log else None
     with _terminate_as_interrupt(), runner.scratch_dir() as scratch:
         images = runner.build_images(plan, tools, scratch)
@@ -180,7 +202,7 @@ def run_rehearse(request: RehearseRequest, progress: Callable[[str], None] | Non
         from kcheck.app.output import write_atomic  # lazy: the command's graph
 
         write_atomic(request.console_log, "\n".join(log) + "\n", inputs=_inputs(request))
-    vm = {"arch": arch or "x86_64", "qemu": tools.qemu, "accel": tools.accel, "memory_mb": plan.memory_mb,
+    vm = {"arch": arch, "qemu": tools.qemu, "accel": tools.accel, "memory_mb": plan.memory_mb,
           "cpus": plan.cpus}
     inputs = {"system_image": request.system_image, "capture_image": plan.capture_image,
               "capture_initrd": request.capture_initrd or "kcheck probe",

@@ -54,7 +54,8 @@ def find_min_crashkernel(plan: Plan, tools: Any, images: Any, setup: Any,
     last: Outcome | None = None
 
     def trial(size_mb: int) -> Outcome:
-        line, _ = boot_line(setup.cmdline.text if setup.cmdline else None, crashkernel=f"{size_mb}M")
+        line, _ = boot_line(setup.cmdline.text if setup.cmdline else None, crashkernel=f"{size_mb}M",
+                            console=plan.console)
         if progress is not None:
             progress(f"find-min: rehearsal {len(trials) + 1}, crashkernel={size_mb}M")
         outcome = rehearse_once(plan, tools, images, boot_cmdline=line, progress=None)

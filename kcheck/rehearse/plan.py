@@ -2,8 +2,8 @@
 
 The set-up's own kexec command is run as given, with only what the VM needs
 to be observed added, and every addition is listed in the report:
-``console=ttyS0`` on each command line that lacks it (the serial console is
-the only way out of the VM), and ``--initrd`` when the command loads no
+``console=ttyS0`` (``ttyAMA0`` on arm64, the virt machine's PL011) on each
+command line that lacks it (the serial console is the only way out of the VM), and ``--initrd`` when the command loads no
 initrd (the VM has no disk, so the probe initrd stands in for the root file
 system).  The capture kernel and initrd are copied into the arming initramfs
 at the paths the command names.
@@ -23,6 +23,8 @@ from kcheck.domain.kexec import parse_kexec
 
 PROBE_INITRD_PATH = "/kcheck/capture-initrd.img"
 CONSOLE = "ttyS0"
+#: the serial console of each rehearsed architecture's VM (x86: 8250 COM1; arm64 virt: PL011)
+CONSOLE_FOR_ARCH = {"x86_64": "ttyS0", "i386": "ttyS0", "arm64": "ttyAMA0"}
 
 
 @record
@@ -42,23 +44,26 @@ class Plan:
     cpus: int
     timeout: float
     additions: tuple[str, ...] = field(default=())
+    arch: str = "x86_64"
+    console: str = CONSOLE
 
 
-def _has_console(text: str) -> bool:
+def _has_console(text: str, console: str) -> bool:
     line = parse_cmdline(text)
-    return any((p.value or "").split(",")[0] == CONSOLE for p in line.all("console"))
+    return any((p.value or "").split(",")[0] == console for p in line.all("console"))
 
 
-def boot_line(text: str | None, crashkernel: str | None = None) -> tuple[str, list[str]]:
+def boot_line(text: str | None, crashkernel: str | None = None,
+              console: str = CONSOLE) -> tuple[str, list[str]]:
     """The system kernel's boot line as the VM runs it, and what was added."""
     line = text or ""
     added: list[str] = []
     if crashkernel is not None:
         line = set_param(remove_params(line, "crashkernel"), "crashkernel", crashkernel)
         added.append(f"boot line: crashkernel={crashkernel} (the size being tried)")
-    if not _has_console(line):
-        line = add_param(line, "console", CONSOLE)
-        added.append(f"boot line: console={CONSOLE}")
+    if not _has_console(line, console):
+        line = add_param(line, "console", console)
+        added.append(f"boot line: console={console}")
     if parse_cmdline(line).has("rdinit"):
         line = set_param(line, "rdinit", "/init")
         added.append("boot line: rdinit=/init (the arming initramfs)")
@@ -73,7 +78,8 @@ def _inside(path: str, option: str) -> str:
     return joined
 
 
-def kexec_argv(text: str, system_line: str, source: str) -> tuple[list[str], str, str, list[str]]:
+def kexec_argv(text: str, system_line: str, source: str,
+               console: str = CONSOLE) -> tuple[list[str], str, str, list[str]]:
     """The kexec command's words with kcheck's additions, its kernel path, initrd path, additions."""
     command = parse_kexec(text, source=source)
     if command.unknown:
@@ -93,10 +99,10 @@ def kexec_argv(text: str, system_line: str, source: str) -> tuple[list[str], str
     if command.has("reuse-cmdline"):
         effective = f"{system_line} {effective}"
     extra: list[str] = []
-    if not _has_console(effective):
-        new = add_param(append or "", "console", CONSOLE)
+    if not _has_console(effective, console):
+        new = add_param(append or "", "console", console)
         extra.append(f"--append={new}")
-        added.append(f"capture command line: console={CONSOLE}")
+        added.append(f"capture command line: console={console}")
     initrd = command.initrd
     if initrd is None and command.action == "load-panic":
         extra.append(f"--initrd={PROBE_INITRD_PATH}")

@@ -23,6 +23,8 @@ from kcheck.domain.records import record
 
 #: qemu-system binary for each architecture kcheck rehearses
 QEMU_FOR_ARCH = {"x86_64": "qemu-system-x86_64", "i386": "qemu-system-i386", "arm64": "qemu-system-aarch64"}
+#: the Debian package holding each of them
+QEMU_PACKAGE = {"x86_64": "qemu-system-x86", "i386": "qemu-system-x86", "arm64": "qemu-system-arm"}
 #: real-mode code: write "KVMOK" to COM1 and halt (x86 boot sector, 0x55AA signature)
 _BOOT_SECTOR_CODE = bytes.fromhex("FC31C08ED8BAF803BE177CAC84C07403EEEBF8FAF4EBFD") + b"KVMOK\r\n\0"
 KVM_PROBE_SECONDS = 4.0
@@ -61,7 +63,7 @@ def find_qemu(arch: str, explicit: str | None, memory_mb: int = 0) -> str:
         raise InputError("--arch", f"rehearsals support {', '.join(QEMU_FOR_ARCH)}, not {arch}")
     found = shutil.which(name)
     if found is None:
-        raise InputError(name, "QEMU not found on PATH (Debian: apt-get install qemu-system-x86)")
+        raise InputError(name, f"QEMU not found on PATH (Debian: apt-get install {QEMU_PACKAGE[arch]})")
     return found
 
 
@@ -145,6 +147,19 @@ def _kvm_cache_write(key: str, verdict: bool) -> None:
         os.replace(temporary, path)
     except OSError:
         pass    # no cache: the probe runs again next time
+
+
+#: (machine, CPU model) per architecture under TCG; x86 takes QEMU's defaults (pc, qemu64/qemu32)
+MACHINE_FOR_ARCH = {"arm64": ("virt", "cortex-a57")}
+
+
+def machine_args(arch: str, accel: str) -> list[str]:
+    """``-M``/``-cpu`` for ``arch``: the host's CPU under KVM, else the model in MACHINE_FOR_ARCH."""
+    machine, cpu = MACHINE_FOR_ARCH.get(arch, (None, None))
+    args = ["-M", machine] if machine else []
+    if accel == "kvm":
+        return args + ["-cpu", "host"]
+    return args + (["-cpu", cpu] if cpu else [])
 
 
 def base_args() -> list[str]:

@@ -106,10 +106,9 @@ def build_images(plan: Plan, tools: Tools, scratch: str) -> Images:
 
 
 def qemu_args(plan: Plan, tools: Tools, images: Images, boot_cmdline: str) -> list[str]:
-    args = ["-accel", tools.accel, "-m", str(plan.memory_mb), "-smp", str(plan.cpus),
-            "-kernel", plan.system_image, "-initrd", images.arming, "-append", boot_cmdline]
-    if tools.accel == "kvm":
-        args += ["-cpu", "host"]
+    args = ["-accel", tools.accel, *qemu.machine_args(plan.arch, tools.accel), "-m", str(plan.memory_mb),
+            "-smp", str(plan.cpus), "-kernel", plan.system_image, "-initrd", images.arming,
+            "-append", boot_cmdline]
     return args
 
 

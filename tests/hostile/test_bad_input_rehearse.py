@@ -118,3 +118,20 @@ def test_host_programs_for_an_i386_vm(kcheck, tmp_path):
     result = kcheck("rehearse", "--system-image", image, "--cmdline", CMDLINE, "--kexec", KEXEC,
                     "--guest-root", str(tmp_path))
     _one_error(result, "busybox not found", "fetch-rehearse-parts")
+
+
+def test_arm64_image_mismatches_stop_before_any_vm(kcheck, tmp_path):
+    """An x86 capture kernel for an arm64 system kernel, a gzip'd Image: one error line, no VM."""
+    from rehearse_helpers import arm64_parts, missing_arm64_parts
+
+    if missing_arm64_parts() is not None:
+        pytest.skip(missing_arm64_parts())
+    image = str(arm64_parts() / "vmlinuz-6.1-arm64")
+    result = kcheck("rehearse", "--system-image", image, "--capture-image", _image(), "--cmdline", CMDLINE,
+                    "--kexec", KEXEC, "--guest-root", str(arm64_parts() / "root"))
+    _one_error(result, "x86_64 kernel cannot be kexec'd from the arm64 system kernel")
+    packed = tmp_path / "vmlinuz.gz"
+    with open(image, "rb") as source:
+        packed.write_bytes(gzip.compress(source.read(1 << 16)))
+    result = kcheck("rehearse", "--system-image", str(packed), "--cmdline", CMDLINE, "--kexec", KEXEC)
+    _one_error(result, str(packed), "an x86 bzImage or an arm64 Image", "compressed")

@@ -21,7 +21,8 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>, and optionally
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
-  (laid out from boot.rst); ``name`` sets the file name.
+  (laid out from boot.rst) or ``{ kind = "Image", image_size = "32M" }`` (an arm64 Image header);
+  ``name`` sets the file name.
 
 Bases: ``2.6.13`` (fixtures/2.6.13, kdump.txt's set-up), ``debian:<config>``
 and ``debian-6.12:<config>`` (a real Debian 6.1 or 6.12 config with the set-up
@@ -223,7 +224,7 @@ def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
 
 
 def build_image(spec: dict[str, Any], tmp: Path) -> str:
-    """A real image for a case: a vmlinux linked by binutils or a bzImage from boot.rst."""
+    """A real image for a case: a vmlinux linked by binutils, a bzImage from boot.rst, an arm64 Image."""
     import gzip
 
     from tests.image_build import build_bzimage, link_vmlinux, size_append
@@ -238,6 +239,12 @@ def build_image(spec: dict[str, Any], tmp: Path) -> str:
         path = link_vmlinux(tmp, name, emulation=spec.get("emulation", "elf_x86_64"),
                             paddr=number("paddr", 0x1000000), debug=spec.get("debug", False),
                             banner=f"Linux version {release} (kcheck@tests) #1")
+        return str(path)
+    if spec["kind"] == "Image":          # arm64: the header (booting.rst) and filler
+        from tests.image_build import arm64_image
+
+        path = tmp / name
+        path.write_bytes(arm64_image(image_size=number("image_size", 0x2010000)) + bytes(8192))
         return str(path)
     payload = size_append(gzip.compress(b"\x7fELF" + bytes(4096), mtime=0), 4100)
     data = build_bzimage(payload, protocol=number("protocol", 0x020F),

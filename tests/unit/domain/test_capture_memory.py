@@ -122,11 +122,11 @@ def test_an_arch_never_rehearsed_is_not_judged():
 
 
 def test_adding_an_arch_is_a_toml_record():
-    data = {**CALIBRATION, "struct_page": {**CALIBRATION["struct_page"], "arm64": 64},
-            "measurement": [*MEASUREMENTS, {"name": "arm64 probe", "arch": "arm64", "kind": "probe", "fit": True,
+    data = {**CALIBRATION, "struct_page": {**CALIBRATION["struct_page"], "riscv64": 64},
+            "measurement": [*MEASUREMENTS, {"name": "riscv64 probe", "arch": "riscv64", "kind": "probe", "fit": True,
                                             "init_size": 40 * MiB, "initrd_file": 3 * MiB,
                                             "initrd_unpacked": 6 * MiB, "captured_mb": 80}]}
-    need = run_need(model_from(data), arch="arm64", kind="probe", kernel=40 * MiB, initrd_file=3 * MiB,
+    need = run_need(model_from(data), arch="riscv64", kind="probe", kernel=40 * MiB, initrd_file=3 * MiB,
                     initrd_unpacked=6 * MiB)
     assert need.minimum == 80 * MiB
 

@@ -229,3 +229,12 @@ def test_bzimage_sized_as_kcheck_check_sizes_it() -> None:
     memory = image_memory(data, image.stat().st_size)
     assert memory.how == "init_size"
     assert memory.size == footprint(read_image(str(image)))
+
+
+def test_arm64_image_size_is_the_footprint() -> None:
+    """booting.rst: image_size at 0x10 is the image with its bss; 0 (before 3.17) says nothing."""
+    from image_build import arm64_image
+
+    sized = image_memory(arm64_image(image_size=0x2010000), 32_954_880)
+    assert (sized.size, sized.how) == (0x2010000, "image_size")
+    assert image_memory(arm64_image(image_size=0), 9_000_000).how == "file size"

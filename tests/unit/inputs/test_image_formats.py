@@ -188,3 +188,13 @@ def test_many_stray_markers(tmp_path: Path) -> None:
     assert extract_ikconfig(path) == CONFIG_TEXT
     path = _write(tmp_path, compress(arm64_image() + b"IKCFG_ST" * 20000, "gzip"), "none")
     assert extract_ikconfig(path) is None
+
+
+def test_arm64_footprint_is_image_size(tmp_path: Path) -> None:
+    """kcheck check and preflight size an arm64 Image alike: its header's image_size, page-aligned."""
+    from kcheck.facts.image import footprint
+    from kcheck.inputs.imagesize import image_memory
+
+    data = arm64_image(image_size=0x2A50001) + BLOB
+    image = read_image(_write(tmp_path, data, "Image"))
+    assert footprint(image) == 0x2A51000 == image_memory(data[:4096], len(data)).size

@@ -9,7 +9,7 @@ import pytest
 
 from kcheck.domain.errors import InputError
 from kcheck.rehearse.hosttools import collect, elf_machine, find_program, in_root
-from rehearse_helpers import i386_parts, missing_i386_parts
+from rehearse_helpers import arm64_parts, i386_parts, missing_arm64_parts, missing_i386_parts
 
 
 def test_in_root_follows_links_inside_the_root_only(tmp_path):
@@ -58,3 +58,18 @@ def test_missing_library_in_the_root_is_one_error(tmp_path):
     shutil.copy(host_kexec, tmp_path / "sbin/kexec")
     with pytest.raises(InputError, match="loader|not in the library directories"):
         collect("kexec", str(tmp_path / "sbin/kexec"), str(tmp_path))
+
+
+@pytest.mark.skipif(missing_arm64_parts() is not None, reason=missing_arm64_parts() or "")
+def test_debian_arm64_kexec_closure_takes_the_xen_libraries():
+    """Debian's arm64 kexec-tools is built with Xen support: libxenctrl and its siblings go into the VM."""
+    root = str(arm64_parts() / "root")
+    kexec = find_program("kexec", root=root)
+    assert kexec and elf_machine(kexec) == "EM_AARCH64"
+    inside = {path for path, _ in collect("kexec", kexec, root).files}
+    assert {"/lib/ld-linux-aarch64.so.1", "/lib/libc.so.6", "/lib/libxenctrl.so.4.17",
+            "/lib/libxencall.so.1", "/lib/libxentoolcore.so.1"} <= inside
+    tool = collect("makedumpfile", find_program("makedumpfile", root=root) or "", root)
+    for _, host in tool.files:
+        assert host.startswith(root) and elf_machine(host) == "EM_AARCH64"
+    assert collect("busybox", find_program("busybox", root=root) or "", root).files == ()

@@ -178,3 +178,27 @@ def test_report_renderers(captured):
     text = render_text(report)
     assert ("CAPTURED" in text) is captured and ("DISAGREES" in text) is (not captured)
     assert "\x1b" not in text and ("\\x1b" in text) is (not captured)   # escaped, never raw, in a terminal
+
+
+def test_arm64_console_is_the_pl011():
+    """The virt machine's serial port is a PL011: ttyAMA0, on both command lines."""
+    from kcheck.rehearse.plan import CONSOLE_FOR_ARCH
+
+    console = CONSOLE_FOR_ARCH["arm64"]
+    line, added = boot_line("root=/dev/vda1 crashkernel=256M", console=console)
+    assert line.endswith("console=ttyAMA0") and added == ["boot line: console=ttyAMA0"]
+    line, added = boot_line("root=/dev/vda1 console=ttyAMA0,115200", console=console)
+    assert added == []
+    line, _ = boot_line("root=/dev/vda1 console=ttyS0", console=console)
+    assert "console=ttyAMA0" in line          # ttyS0 is no way out of an arm64 VM
+    words, _, _, added = kexec_argv("kexec -p /boot/vmlinuz --append='1 irqpoll'", line, "--kexec", console)
+    assert "--append=1 irqpoll console=ttyAMA0" in words
+    assert added[0] == "capture command line: console=ttyAMA0"
+
+
+def test_machine_args_per_architecture():
+    from kcheck.rehearse.qemu import machine_args
+
+    assert machine_args("x86_64", "tcg") == [] and machine_args("i386", "kvm") == ["-cpu", "host"]
+    assert machine_args("arm64", "tcg") == ["-M", "virt", "-cpu", "cortex-a57"]
+    assert machine_args("arm64", "kvm") == ["-M", "virt", "-cpu", "host"]
