@@ -8,7 +8,10 @@ The working set a capture kernel needs depends on what its initrd runs
   earlier one's, as the kernel's unpacker overwrites it;
 * dracut with kdump-utils' kdumpbase module: dracut's ``usr/lib/dracut/``
   plus the module's ``kdump.sh``, ``kdump-lib-initramfs.sh`` or
-  ``etc/kdump.conf``;
+  ``etc/kdump.conf``, or dracut's own ``usr/lib/dracut/modules.txt`` naming
+  ``kdumpbase``: mkdumprd squashes the initramfs where squashfs, overlay and
+  loop exist (Fedora's default), and then kdump.sh and kdump.conf are inside
+  ``squash-root.img``, only modules.txt is in the listing;
 * initramfs-tools (Debian, Ubuntu): ``conf/initramfs.conf`` and ``scripts/``;
   it mounts the root and continues into the root's init, where
   kdump-tools' command line (systemd.unit=kdump-tools-dump.service) runs the dump.
@@ -43,6 +46,22 @@ def marker_of(name: str) -> str | None:
 
 def is_init(name: str) -> bool:
     return name.removeprefix("./").lstrip("/") == "init"
+
+
+#: dracut lists the modules it put in the initrd here, also outside a squashed image
+DRACUT_MODULES = "usr/lib/dracut/modules.txt"
+
+
+def is_read(name: str) -> bool:
+    """Whether a small member's content is a marker (marker_in), so the reader keeps it."""
+    return name.removeprefix("./").lstrip("/") == DRACUT_MODULES
+
+
+def marker_in(name: str, data: bytes) -> str | None:
+    """The marker a kept member's content is: dracut's modules.txt naming kdumpbase."""
+    if name.removeprefix("./").lstrip("/") == DRACUT_MODULES and b"kdumpbase" in data.split():
+        return "kdump-utils"
+    return None
 
 
 def initrd_kind(markers: frozenset[str], init: bytes | None) -> tuple[str, str]:

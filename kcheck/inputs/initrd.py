@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 
 from kcheck.domain.errors import InputError
-from kcheck.domain.initrd_kind import INIT_LIMIT, initrd_kind, is_init, marker_of
+from kcheck.domain.initrd_kind import INIT_LIMIT, initrd_kind, is_init, is_read, marker_in, marker_of
 from kcheck.domain.memory import PAGE_SIZE
 from kcheck.inputs.files import check_regular
 from kcheck.domain.records import record
@@ -77,20 +77,21 @@ class _Cpio:
         self.markers: set[str] = set()
         self.has_init = False
         self.init: bytes | None = None
-        self._init_left = 0
-        self._init_parts: list[bytes] = []
+        self._keep = ""          # the member whose content is being kept: /init or is_read()
+        self._keep_left = 0
+        self._keep_parts: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
         self.buffer += chunk
         while True:
             if self.skip:
                 cut = min(self.skip, len(self.buffer))
-                if self._init_left:
-                    take = min(cut, self._init_left)
-                    self._init_parts.append(self.buffer[:take])
-                    self._init_left -= take
-                    if not self._init_left:
-                        self.init = b"".join(self._init_parts)
+                if self._keep_left:
+                    take = min(cut, self._keep_left)
+                    self._keep_parts.append(self.buffer[:take])
+                    self._keep_left -= take
+                    if not self._keep_left:
+                        self._kept(b"".join(self._keep_parts))
                 self.buffer = self.buffer[cut:]
                 self.skip -= cut
                 if self.skip:
@@ -133,10 +134,18 @@ class _Cpio:
                 self.pages += (size + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
                 if is_init(text):
                     # a later /init replaces this one, as the kernel's unpacker overwrites it
-                    self.has_init, self._init_parts = True, []
+                    self.has_init = True
                     self.init = b"" if size == 0 else None
-                    self._init_left = size if size <= INIT_LIMIT else 0
+                if is_init(text) or is_read(text):
+                    self._keep, self._keep_parts = text, []
+                    self._keep_left = size if size <= INIT_LIMIT else 0
             self.skip = size + (-size % 4)
+
+    def _kept(self, data: bytes) -> None:
+        if is_init(self._keep):
+            self.init = data
+        elif (marker := marker_in(self._keep, data)) is not None:
+            self.markers.add(marker)
 
 
 def _decompressor(kind: str):  # type: ignore[no-untyped-def]

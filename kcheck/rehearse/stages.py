@@ -35,7 +35,7 @@ _WORDS = re.compile(
     r"Initramfs unpacking failed|Out of memory|oom-kill|invoked oom-killer|"
     r"Kernel panic - not syncing|VFS: Unable to mount|No working init found|"
     r"Kernel Offset|Run /init as init process|Unable to handle|BUG:|Oops:|"
-    r"[Ee]rror|cannot|failed|not supported|The kernel version is not supported", re.I)
+    r"[Ee]rror|cannot|Can't |failed|not supported|The kernel version is not supported", re.I)
 _PANIC = "Kernel panic - not syncing"
 _END_PANIC = "---[ end Kernel panic"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -15,7 +15,7 @@ _TELLING = (
     r"kexec_(?:file_)?load failed", r"Cannot load", r"Nothing has been loaded",
     r"crashkernel reservation failed", r"Initramfs unpacking failed", r"Out of memory",
     r"invoked oom-killer", r"VFS: Unable to mount", r"No working init found",
-    r"Kernel panic - not syncing", r"not supported", r"failed", r"[Ee]rror",
+    r"Kernel panic - not syncing", r"not supported", r"Can't ", r"failed", r"[Ee]rror",
 )
 
 

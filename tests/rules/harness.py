@@ -15,6 +15,9 @@ set-up (or arrays ``[[pass]]``/``[[fail]]``) for rule <ID>, and optionally
   command's ``--initrd=`` at it; ``kind = "kdump-tools"`` lays it out as
   initramfs-tools does (conf/initramfs.conf, scripts/), ``"dracut-kdump"`` as
   dracut with kdump-utils' module, ``"probe"`` with kcheck's probe /init;
+  ``layout = "dracut-kdump-squashed"`` as mkdumprd builds it by default
+  (only dracut's modules.txt names kdumpbase; kdump.sh is in squash-root.img);
+  ``compress = false`` writes the cpio uncompressed, as dracut's squash module does;
 * ``system_image`` / ``capture_image``: an image built for the case, e.g.
   ``{ kind = "vmlinux", emulation = "elf_i386", paddr = "0x1000000", release = "2.6.13" }``
   (linked by binutils) or ``{ kind = "bzImage", protocol = "0x0204", relocatable = false }``
@@ -187,21 +190,33 @@ INITRD_LAYOUTS: dict[str, dict[str, bytes]] = {
                      "usr/bin/kdump.sh": b"#!/bin/sh\n", "lib/kdump/kdump-lib-initramfs.sh": b"#!/bin/sh\n",
                      "etc/kdump.conf": b"path /var/crash\n"},
     "probe": {"init": b"#!/bin/sh\nsay() { echo \"@@kcheck:t:$*\"; }\nsay capture-booted\n"},
+    # kdump-utils v1.0.44's mkdumprd with dracut 059's squash module (calibration/dracut-kdump.md)
+    "dracut-kdump-squashed": {
+        "init": b"#!/bin/sh\n/bin/mount -t proc proc /proc\n",
+        "usr/bin/busybox": b"\x7fELF busybox", "usr/lib/dracut/dracut-059-4": b"059-4\n",
+        "usr/lib/dracut/no-switch-root": b"",
+        "usr/lib/dracut/modules.txt": b"\n".join([
+            b"systemd", b"systemd-initrd", b"drm", b"kernel-modules", b"kernel-modules-extra", b"overlay-root",
+            b"qemu", b"fstab-sys", b"rootfs-block", b"terminfo", b"udev-rules", b"virtiofs", b"dracut-systemd",
+            b"usrmount", b"base", b"fs-lib", b"kdumpbase", b"shutdown", b"squash", b""]),
+        "usr/lib/modules/6.1.0-57-amd64/kernel/fs/squashfs/squashfs.ko": b"\x7fELF squashfs",
+        "squash-root.img": b"hsqs" + bytes(4092)},
 }
 
 
 def build_initrd(spec: dict[str, Any], tmp: Path) -> str:
-    """A gzip'd newc initrd of ``kind``'s layout with one file of ``unpacked`` zero bytes
-    (small on disk, large unpacked)."""
+    """A newc initrd of ``layout`` (or ``kind``)'s files with one file of ``unpacked`` zero bytes,
+    gzip'd (small on disk, large unpacked) unless ``compress = false``."""
     import gzip
 
     from kcheck.rehearse.cpio import CpioWriter
 
     size = parse_number(spec["unpacked"])
     path = tmp / "initrd.img"
-    with gzip.open(path, "wb", compresslevel=1) as out:
+    layout = INITRD_LAYOUTS[spec.get("layout", spec.get("kind", "unknown"))]
+    with gzip.open(path, "wb", compresslevel=1) if spec.get("compress", True) else open(path, "wb") as out:
         writer = CpioWriter(out)  # type: ignore[arg-type]
-        for name, data in INITRD_LAYOUTS[spec.get("kind", "unknown")].items():
+        for name, data in layout.items():
             writer.data(name, data, 0o755 if data.startswith(b"#!") else 0o644)
         writer.data("usr/share/blob", bytes(size))
         writer.close()

@@ -93,3 +93,49 @@ def test_an_archive_gnu_cpio_wrote(tmp_path):
 def test_names_stored_with_dot_slash(tmp_path):
     files = {f"./{name}": data for name, data in INITRD_LAYOUTS["kdump-tools"].items()}
     assert _kind(tmp_path, gzip.compress(_archive(files)))[0] == "kdump-tools"
+
+
+def _gnu_cpio(tmp_path, files: dict[str, bytes]) -> bytes:
+    tree = tmp_path / "tree"
+    for name, data in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes(data)
+    names = subprocess.run(["find", "."], cwd=tree, capture_output=True, check=True).stdout
+    return subprocess.run(["cpio", "--quiet", "-o", "-H", "newc"], cwd=tree, input=names,
+                          capture_output=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("cpio") is None, reason="cpio(1) not installed (Debian: cpio)")
+def test_a_squashed_dracut_kdump_initrd(tmp_path):
+    """mkdumprd's default: kdump.sh and kdump.conf are inside squash-root.img, the outer cpio is
+    uncompressed and only dracut's modules.txt names kdumpbase (calibration/dracut-kdump.md)."""
+    layout = INITRD_LAYOUTS["dracut-kdump-squashed"]
+    assert not any("kdump" in name for name in layout)
+    kind, why = _kind(tmp_path, _gnu_cpio(tmp_path, layout))
+    assert (kind, why) == ("dracut-kdump", "dracut with kdump-utils' kdumpbase")
+
+
+@pytest.mark.skipif(shutil.which("cpio") is None, reason="cpio(1) not installed (Debian: cpio)")
+def test_a_squashed_dracut_initrd_without_kdumpbase_is_unknown(tmp_path):
+    """The system's own squashed dracut initrd: the same shape, no kdumpbase in modules.txt."""
+    layout = dict(INITRD_LAYOUTS["dracut-kdump-squashed"])
+    layout["usr/lib/dracut/modules.txt"] = layout["usr/lib/dracut/modules.txt"].replace(b"kdumpbase\n", b"")
+    assert _kind(tmp_path, _gnu_cpio(tmp_path, layout))[0] == "unknown"
+    layout["usr/lib/dracut/modules.txt"] = b"base\nkdumpbase-extra\n"
+    assert _kind(tmp_path, _gnu_cpio(tmp_path, layout))[0] == "unknown"
+
+
+def test_modules_txt_read_across_the_reader_chunks(tmp_path):
+    """The reader streams 1 MiB at a time: a modules.txt that straddles two reads still counts."""
+    files = dict(INITRD_LAYOUTS["dracut-kdump-squashed"])
+    modules = files.pop("usr/lib/dracut/modules.txt")
+    files["squash-root.img"] = b""
+    before = _archive({**files, "usr/lib/dracut/modules.txt": modules}).index(modules)
+    files["squash-root.img"] = bytes((1 << 20) - 60 - before)
+    data = _archive({**files, "usr/lib/dracut/modules.txt": modules})
+    start = data.index(b"systemd\nsystemd-initrd")
+    assert start < 1 << 20 < start + len(modules)
+    assert _kind(tmp_path, data)[0] == "dracut-kdump"
+    # too big to be read (a listing of more than INIT_LIMIT bytes) is not taken as kdumpbase
+    files["usr/lib/dracut/modules.txt"] = b"kdumpbase\n" + b"#" * INIT_LIMIT
+    assert _kind(tmp_path, _archive(files))[0] == "unknown"

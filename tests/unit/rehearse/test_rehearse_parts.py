@@ -202,3 +202,21 @@ def test_machine_args_per_architecture():
     assert machine_args("x86_64", "tcg") == [] and machine_args("i386", "kvm") == ["-cpu", "host"]
     assert machine_args("arm64", "tcg") == ["-M", "virt", "-cpu", "cortex-a57"]
     assert machine_args("arm64", "kvm") == ["-M", "virt", "-cpu", "host"]
+
+
+def test_makedumpfiles_own_reason_is_quoted():
+    """makedumpfile says why it cannot read a dump ("Can't ..."): the report quotes it first."""
+    from kcheck.rehearse.qemu import QemuRun
+    from kcheck.rehearse.verdict import judge
+
+    c = Console("t")
+    _feed(c, ["[ 0.0] Linux version 6.12", "@@kcheck:t:system-booted", "@@kcheck:t:crash-size 268435456",
+              "@@kcheck:t:kexec-start", "@@kcheck:t:kexec-status 0", "@@kcheck:t:crash-loaded 1",
+              "@@kcheck:t:panic", "[ 3.0] Kernel panic - not syncing: sysrq triggered crash",
+              "[ 0.0] Linux version 6.12", "@@kcheck:t:capture-booted", "@@kcheck:t:vmcore-present 844111872",
+              "@@kcheck:t:vmcore-magic 7f454c4602", "@@kcheck:t:vmcoreinfo yes", "@@kcheck:t:makedumpfile-status 1",
+              "get_machdep_info_arm64: Can't determine platform config values", "", "makedumpfile Failed.",
+              "@@kcheck:t:dmesg-readable no", "@@kcheck:t:probe-done"])
+    outcome = judge(c, QemuRun("stopped", None, 30.0, ""), boot_cmdline="", makedumpfile=True, timeline={})
+    assert outcome.stage == "vmcore-valid" and not outcome.captured
+    assert outcome.words[0] == "get_machdep_info_arm64: Can't determine platform config values"
