@@ -33,7 +33,7 @@ def format_hex(value: int) -> str:
 
 def human_size(value: int) -> str:
     """A short size for people (``63.6M``), not for parsing."""
-    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+    for unit, shift in (("E", 60), ("P", 50), ("T", 40), ("G", 30), ("M", 20), ("K", 10)):
         if value >= 1 << shift:
             return f"{value / (1 << shift):.1f}{unit}".replace(f".0{unit}", unit)
     return f"{value}B"
