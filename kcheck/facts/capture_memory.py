@@ -84,14 +84,18 @@ def capture_run_need(setup: Setup) -> RunNeed:
 
 def run_fact(setup: Setup, name: str) -> object:
     """``run_needed``, ``run_comfortable`` (needed + margin), ``run_detail`` or ``run_working_set``."""
-    need = capture_run_need(setup)
+    return _field(capture_run_need(setup), name)
+
+
+def _field(need: RunNeed, name: str, detail: str | None = None) -> object:
+    """The value of fact ``kexec.<name>`` of ``need`` (``detail``: its run_detail instead)."""
     if name == "run_needed":
         return need.minimum
     if name == "run_comfortable":
         return need.comfortable
     if name == "run_working_set":
         return need.working_set
-    return need.describe()
+    return need.describe() if detail is None else detail
 
 
 def judged_run_fact(setup: Setup, name: str) -> object:
@@ -124,10 +128,4 @@ def judged_run_fact(setup: Setup, name: str) -> object:
             raise Unknown(f"the capture initrd cannot be read here ({exc.why}), and its size decides "
                           f"whether the capture kernel runs in {human_size(region or 0)}",
                           "kexec.run_needed", undecided=True) from None
-        if name == "run_needed":
-            return lower.minimum
-        if name == "run_comfortable":
-            return lower.comfortable
-        if name == "run_working_set":
-            return lower.working_set
-        return f"{lower.describe()}, at least: the initrd is not counted ({exc.why})"
+        return _field(lower, name, f"{lower.describe()}, at least: the initrd is not counted ({exc.why})")
